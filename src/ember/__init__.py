@@ -1,0 +1,73 @@
+"""ember: a deep-learning library on NumPy that behaves like PyTorch (`import ember as torch`).
+
+This module is the torch-like namespace: it only re-exports what lives in the submodules.
+"""
+import numpy as _np
+
+# PyTorch computes 1/0 = inf and 0/0 = nan silently; NumPy would warn on each. ember follows
+# PyTorch (this sets NumPy's error state for the running program).
+_np.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
+
+from . import _methods  # noqa: E402,F401  (attaches the ops to Tensor)
+from ._creation import (arange, as_tensor, empty, empty_like, from_numpy, full,  # noqa: E402
+                        full_like, ones, ones_like, tensor, zeros, zeros_like)
+from ._device import device  # noqa: E402
+from ._dtype import (bool_ as bool, can_cast, complex64, complex128, dtype,  # noqa: E402
+                     float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
+                     promote_types, set_default_dtype, uint8)
+from ._printing import get_printoptions, set_printoptions  # noqa: E402
+from ._tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402
+                      FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor, Size, Tensor)
+from . import autograd  # noqa: E402
+from .autograd import (enable_grad, is_grad_enabled, no_grad,  # noqa: E402
+                       set_grad_enabled)
+from .ops.linalg import bmm, dot, matmul, mm, mv  # noqa: E402
+from .ops.pointwise import (abs, add, bitwise_and, bitwise_not, bitwise_or,  # noqa: E402
+                            bitwise_xor, cos, div, eq, exp, floor_divide, ge, gt, le, log, lt,
+                            mul, ne, neg, pow, reciprocal, relu, remainder, rsub, sigmoid, sign,
+                            sin, sqrt, sub, tanh, where)
+from .ops.reduction import mean, sum  # noqa: E402
+from .ops.shape import (clone, expand, flatten, permute, reshape, squeeze,  # noqa: E402
+                        t, transpose, unsqueeze)
+
+__version__ = "2.13.0"   # the PyTorch release whose behaviour ember reproduces
+ember_version = "0.1.0"
+
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
+cfloat = complex64
+cdouble = complex128
+
+negative = neg
+divide = div
+multiply = mul
+subtract = sub
+true_divide = div
+
+
+def result_type(tensor1, tensor2):
+    """The dtype PyTorch's arithmetic gives for these two operands (tensors or numbers)."""
+    from .ops._util import result_dtype
+    from ._dtype import combine_categories, scalar_dtype
+    if isinstance(tensor1, Tensor):
+        return result_dtype(tensor1, tensor2)
+    if isinstance(tensor2, Tensor):
+        return result_dtype(tensor2, tensor1)
+    return combine_categories(scalar_dtype(tensor1), scalar_dtype(tensor2))
+
+
+def is_tensor(obj):
+    """True for ember tensors."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.is_floating_point()

@@ -1,0 +1,192 @@
+"""dtypes, PyTorch's type-promotion rules and the legacy `type()` names.
+
+Each ember dtype wraps the NumPy dtype its tensors are stored in. A tensor's dtype is never
+stored separately: it is read off its array, so the two can never disagree.
+"""
+import numpy as np
+
+# Categories order the kinds of number: an op mixing two categories computes in the higher one.
+BOOL, INT, FLOAT, COMPLEX = 0, 1, 2, 3
+
+
+class dtype:
+    """A tensor element type, printed as PyTorch prints it (`torch.float32`).
+
+    >>> import ember
+    >>> ember.tensor([1.0]).dtype
+    torch.float32
+    """
+
+    __slots__ = ("name", "np", "category", "itemsize", "tensor_type", "scalar_name",
+                 "is_floating_point", "is_complex", "is_signed")
+
+    def __init__(self, name, np_dtype, category, tensor_type):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.category = category
+        self.itemsize = self.np.itemsize
+        self.tensor_type = tensor_type          # the legacy class name `Tensor.type()` returns
+        self.scalar_name = tensor_type[6:-6]    # 'Float', 'Long': how PyTorch's errors name it
+        self.is_floating_point = category == FLOAT
+        self.is_complex = category == COMPLEX
+        self.is_signed = self.np.kind != "u" and self.np.kind != "b"
+
+    def __repr__(self):
+        return "torch." + self.name
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+    def to_real(self):
+        return {complex64: float32, complex128: float64}.get(self, self)
+
+    def to_complex(self):
+        return {float32: complex64, float64: complex128, float16: complex64}.get(self, self)
+
+
+bool_ = dtype("bool", np.bool_, BOOL, "torch.BoolTensor")
+uint8 = dtype("uint8", np.uint8, INT, "torch.ByteTensor")
+int8 = dtype("int8", np.int8, INT, "torch.CharTensor")
+int16 = dtype("int16", np.int16, INT, "torch.ShortTensor")
+int32 = dtype("int32", np.int32, INT, "torch.IntTensor")
+int64 = dtype("int64", np.int64, INT, "torch.LongTensor")
+float16 = dtype("float16", np.float16, FLOAT, "torch.HalfTensor")
+float32 = dtype("float32", np.float32, FLOAT, "torch.FloatTensor")
+float64 = dtype("float64", np.float64, FLOAT, "torch.DoubleTensor")
+complex64 = dtype("complex64", np.complex64, COMPLEX, "torch.ComplexFloatTensor")
+complex128 = dtype("complex128", np.complex128, COMPLEX, "torch.ComplexDoubleTensor")
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128)
+_BY_NP = {d.np: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL}
+_BY_TENSOR_TYPE = {d.tensor_type: d for d in ALL}
+
+
+def _by_name(name):
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(np_dtype):
+    """The ember dtype stored as `np_dtype`; TypeError for one PyTorch has no tensor type for."""
+    try:
+        return _BY_NP[np_dtype]
+    except KeyError:
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).name}. The only supported "
+            "types are: float64, float32, float16, complex64, complex128, int64, int32, int16, "
+            "int8, uint8, and bool.") from None
+
+
+# The dtype a Python float (or a floating tensor made from Python numbers) gets.
+_default_float = float32
+
+
+def get_default_dtype():
+    """The dtype of floating tensors made from Python numbers (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(d):
+    """Make `d` (a floating dtype) the dtype of tensors created from Python floats."""
+    global _default_float
+    if not isinstance(d, dtype) or d.category != FLOAT or d is float16:
+        raise TypeError("only floating-point types are supported as the default type")
+    _default_float = d
+
+
+def default_for_category(category):
+    """The dtype a Python scalar of this category has when it decides a result's type."""
+    if category == FLOAT:
+        return _default_float
+    if category == COMPLEX:
+        return complex128 if _default_float is float64 else complex64
+    return int64 if category == INT else bool_
+
+
+def promote_types(a, b):
+    """The smallest dtype both `a` and `b` convert to without losing their category.
+
+    >>> import ember
+    >>> ember.promote_types(ember.uint8, ember.int8)
+    torch.int16
+    """
+    if a is b:
+        return a
+    if a.category != b.category:
+        high, low = (a, b) if a.category > b.category else (b, a)
+        if high.category == COMPLEX and low.category == FLOAT and low.itemsize == 8:
+            return complex128
+        return high                         # int + float16 is float16: the float type wins
+    return _BY_NP[np.promote_types(a.np, b.np)]
+
+
+def combine_categories(higher, lower):
+    """PyTorch's rule for letting a lower-priority operand (a 0-d tensor or a Python scalar)
+    decide the result: it only counts when it is of a higher category."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.category >= FLOAT:
+        if higher.category == FLOAT and lower.category == COMPLEX:
+            return higher.to_complex()
+        return higher
+    if lower.category == COMPLEX:
+        return lower
+    if higher is bool_ or lower.category == FLOAT:
+        return promote_types(higher, lower)
+    return higher
+
+
+def scalar_dtype(value):
+    """The dtype a Python scalar takes part in type promotion with (a 'wrapped number')."""
+    kind = type(value)
+    if kind is float:
+        return _default_float
+    if kind is int:
+        return int64
+    if kind is bool:
+        return bool_
+    if kind is complex:
+        return default_for_category(COMPLEX)
+    if isinstance(value, np.generic):
+        return scalar_dtype(value.item())
+    raise TypeError(f"unsupported operand type: {kind.__name__}")
+
+
+def can_cast(from_, to):
+    """Whether PyTorch allows casting `from_` to `to` in an in-place op (no category narrowing)."""
+    return from_.category <= to.category
+
+
+ALIASES = {
+    "bool": bool_, "uint8": uint8, "int8": int8, "int16": int16, "short": int16,
+    "int32": int32, "int": int32, "int64": int64, "long": int64, "float16": float16,
+    "half": float16, "float32": float32, "float": float32, "float64": float64,
+    "double": float64, "complex64": complex64, "cfloat": complex64, "complex128": complex128,
+    "cdouble": complex128,
+}
+
+
+def to_dtype(d):
+    """Accept an ember dtype, a Python type (`float`, `int`, `bool`) or a NumPy dtype."""
+    if isinstance(d, dtype):
+        return d
+    if d is float:
+        return float64
+    if d is int:
+        return int64
+    if d is bool:
+        return bool_
+    if d is complex:
+        return complex128
+    if isinstance(d, str):
+        name = d[6:] if d.startswith("torch.") else d
+        if name in ALIASES:
+            return ALIASES[name]
+        if d in _BY_TENSOR_TYPE:
+            return _BY_TENSOR_TYPE[d]
+    try:
+        return _BY_NP[np.dtype(d)]
+    except (TypeError, KeyError):
+        raise TypeError(f"invalid dtype: {d!r}") from None

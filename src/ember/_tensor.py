@@ -1,0 +1,478 @@
+"""The Tensor: a NumPy array plus the fields autograd needs.
+
+- `_data`: the values (a NumPy array; tensors that share storage share this array or a view of it)
+- `_requires_grad`: True for a leaf that asked for gradients and for every result computed from one
+- `_grad_fn`: the backward node that made this tensor (None for a leaf)
+- `_grad`: the accumulated gradient of a leaf (`.grad`)
+- `_version`: a counter shared with views, bumped by every in-place op, so that backward can tell
+  when a value it saved was overwritten (None until first needed: most tensors never need it)
+
+The Python operators and most methods are attached at the bottom of this file from `ops/`,
+where each op sits next to its derivative.
+"""
+import warnings
+import weakref
+
+import numpy as np
+
+from . import _dtype
+from ._device import CPU, check_cpu
+from .autograd import grad_mode
+from .autograd.graph import AccumulateGrad
+
+_new = object.__new__
+
+
+class Tensor:
+    """A multi-dimensional array that can record the ops applied to it, for backpropagation.
+
+    >>> import ember
+    >>> w = ember.tensor([1.0], requires_grad=True)
+    >>> loss = (w * 3 - 2) ** 2
+    >>> loss.backward()
+    >>> w.grad
+    tensor([6.])
+    """
+
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_grad", "_version", "_accumulator",
+                 "_base", "_hooks", "_retains_grad", "__weakref__", "__dict__")
+
+    # NumPy must hand mixed expressions (`np.float32(2) * t`) back to Tensor's operators.
+    __array_ufunc__ = None
+
+    def __init__(self, *args, device=None):
+        # The legacy constructor `torch.Tensor(...)`: a list, sizes, or nothing, as float32.
+        check_cpu(device)
+        self._init_from(_legacy_array(args, _dtype.get_default_dtype()))
+
+    def _init_from(self, array, requires_grad=False, grad_fn=None):
+        self._data = array
+        self._requires_grad = requires_grad
+        self._grad_fn = grad_fn
+        self._grad = None
+        self._version = None
+        self._accumulator = None
+        self._base = None
+        self._hooks = None
+        self._retains_grad = False
+
+    @classmethod
+    def _make(cls, array, requires_grad=False, grad_fn=None):
+        """The fast internal constructor: wrap an array without copying or checking it."""
+        t = _new(cls)
+        t._data = array
+        t._requires_grad = requires_grad
+        t._grad_fn = grad_fn
+        t._grad = None
+        t._version = None
+        t._accumulator = None
+        t._base = None
+        t._hooks = None
+        t._retains_grad = False
+        return t
+
+    # -- what a tensor is -------------------------------------------------------------------
+
+    @property
+    def dtype(self):
+        return _dtype._BY_NP[self._data.dtype]
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        """The shape as an `ember.Size`, or the length of one dimension."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        return self._data.dtype.kind == "c"
+
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
+    def stride(self, dim=None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    def type(self, dtype=None, non_blocking=False):
+        """Without an argument, the legacy type name (`'torch.FloatTensor'`); with one, a cast."""
+        if dtype is None:
+            return self.dtype.tensor_type
+        return self.to(_dtype.to_dtype(dtype))
+
+    # -- autograd fields --------------------------------------------------------------------
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag, _setter=True)
+
+    def requires_grad_(self, requires_grad=True, _setter=False):
+        """Ask (or stop asking) for this leaf's gradient; returns self."""
+        if self._grad_fn is not None:
+            if _setter or not requires_grad:
+                message = "you can only change requires_grad flags of leaf variables."
+                if not requires_grad:
+                    message += (" If you want to use a computed variable in a subgraph that "
+                                "doesn't require differentiation use var_no_grad = var.detach().")
+                raise RuntimeError(message)
+            return self
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients"
+                               if not _setter else
+                               "only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def grad(self):
+        if self._grad_fn is not None and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed "
+                "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
+                "on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+                "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+                "for more information.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in `.grad` during backward."""
+        if self._grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if self._retains_grad:
+            return
+        self._retains_grad = True
+        me = weakref.ref(self)
+
+        def keep(grad):
+            t = me()
+            if t is not None:
+                t._grad = grad._detached_copy() if t._grad is None else t._grad + grad
+        self._grad_fn.register_prehook(keep)
+
+    def register_hook(self, hook):
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            return self._grad_fn.register_prehook(hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        from .autograd.graph import _RemovableHandle
+        return _RemovableHandle(self._hooks, hook)
+
+    def _grad_accumulator(self):
+        """The leaf's AccumulateGrad node, shared by every op that uses this leaf so gradients
+        from several paths are summed before they are added to `.grad` (held weakly, as the
+        graph owns it)."""
+        node = self._accumulator() if self._accumulator is not None else None
+        if node is None:
+            node = AccumulateGrad(self)
+            self._accumulator = weakref.ref(node)
+        return node
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor with respect to every leaf that requires grad,
+        adding it into each leaf's `.grad`."""
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # -- storage: .data, detach, copies -----------------------------------------------------
+
+    @property
+    def data(self):
+        """The same values (shared storage) outside the graph: changes to it are not tracked."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        self._data = value._data
+
+    def detach(self):
+        """A tensor sharing this one's storage and version counter, cut from the graph."""
+        out = Tensor._make(self._data)
+        out._version = self._shared_version()
+        return out
+
+    def detach_(self):
+        if self._base is not None and self._base._requires_grad:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def _detached_copy(self):
+        return Tensor._make(self._data.copy())
+
+    def numpy(self, force=False):
+        """The values as a NumPy array sharing storage (PyTorch's rule: not while recording)."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()
+
+    def cpu(self, memory_format=None):
+        return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        raise AssertionError("Torch not compiled with CUDA enabled")
+
+    # -- version counting and in-place checks -----------------------------------------------
+
+    @property
+    def _version_count(self):
+        return 0 if self._version is None else self._version[0]
+
+    def _shared_version(self):
+        if self._version is None:
+            self._version = [0]
+        return self._version
+
+    def _check_inplace(self):
+        """PyTorch's refusals before an in-place op (checked before anything is written)."""
+        if grad_mode.enabled and self._requires_grad and self._grad_fn is None:
+            base = self._base
+            if base is not None and base._requires_grad:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used "
+                                   "in an in-place operation.")
+            raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+
+    def _bump_version(self):
+        if self._version is None:
+            self._version = [1]
+        else:
+            self._version[0] += 1
+
+    # -- Python protocol --------------------------------------------------------------------
+
+    def __repr__(self, *, tensor_contents=None):
+        from ._printing import tensor_repr
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.item() if self._data.ndim == 0 else self._data.reshape(()))
+
+    def __float__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return float(self._data.reshape(()).item())
+
+    def __int__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return int(self._data.reshape(()).item())
+
+    def __complex__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return complex(self._data.reshape(()).item())
+
+    def __index__(self):
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self._data.reshape(()).item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._data, self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.  If you were "
+                               "attempting to deepcopy a module, this may be because of a "
+                               "torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        out = type(self)._make(self._data.copy(), self._requires_grad)
+        if self._grad is not None:
+            out._grad = self._grad._detached_copy()
+        memo[id(self)] = out
+        return out
+
+
+def _rebuild(array, requires_grad):
+    return Tensor._make(array, requires_grad)
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as `torch.Size([2, 3])`."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"torch.Size([{', '.join(map(str, self))}])"
+
+    __str__ = __repr__
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        return Size(item) if isinstance(key, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, other))
+
+
+def _wrap_dim(dim, ndim):
+    """A possibly negative dimension index as a non-negative one, with PyTorch's IndexError."""
+    dim = int(dim)
+    bound = max(ndim, 1)
+    if not -bound <= dim < bound:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-bound}, "
+                         f"{bound - 1}], but got {dim})")
+    return dim + bound if dim < 0 else dim
+
+
+def _legacy_array(args, dt):
+    """The array for `Tensor(list)` / `Tensor(*sizes)` / `FloatTensor(...)`."""
+    if not args:
+        return np.zeros((0,), dt.np)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        return args[0]._data
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        from ._creation import array_from_data
+        return array_from_data(args[0], dt)
+    if not all(isinstance(a, (int, np.integer)) for a in args):
+        raise TypeError(f"new(): argument 'size' must be tuple of ints, but found element of "
+                        f"type {type(args[-1]).__name__}")
+    return np.zeros(tuple(int(a) for a in args), dt.np)
+
+
+class _LegacyTypeMeta(type):
+    # isinstance(t, FloatTensor) asks whether t is a float32 tensor, as in PyTorch.
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls._dtype
+
+
+def _legacy_type(name, dt):
+    def __new__(cls, *args, device=None):
+        check_cpu(device)
+        return Tensor._make(_legacy_array(args, dt))
+    return _LegacyTypeMeta(name, (), {"__new__": __new__, "_dtype": dt,
+                                      "__doc__": f"Legacy constructor of {dt!r} tensors."})
+
+
+FloatTensor = _legacy_type("FloatTensor", _dtype.float32)
+DoubleTensor = _legacy_type("DoubleTensor", _dtype.float64)
+HalfTensor = _legacy_type("HalfTensor", _dtype.float16)
+LongTensor = _legacy_type("LongTensor", _dtype.int64)
+IntTensor = _legacy_type("IntTensor", _dtype.int32)
+ShortTensor = _legacy_type("ShortTensor", _dtype.int16)
+CharTensor = _legacy_type("CharTensor", _dtype.int8)
+ByteTensor = _legacy_type("ByteTensor", _dtype.uint8)
+BoolTensor = _legacy_type("BoolTensor", _dtype.bool_)

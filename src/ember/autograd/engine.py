@@ -1,0 +1,97 @@
+"""The backward pass: walk the graph from the output to the leaves, applying the chain rule.
+
+1. Count, for every node reachable from the roots, how many edges lead into it: a node may run
+   only once every gradient that flows into it has arrived and been summed.
+2. Run ready nodes, most recently created first (PyTorch's order, which decides the order in
+   which gradients are summed and so the exact float result). `AccumulateGrad` nodes run as
+   soon as they are ready.
+3. Each node turns the gradient of its output into gradients of its inputs (`Node.apply`);
+   those are summed into the buffers of the next nodes.
+"""
+import heapq
+
+from . import grad_mode
+from .graph import AccumulateGrad
+
+
+def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
+                 accumulate=True, allow_unused=True):
+    """Backpropagate `root_grads` from the nodes `roots`.
+
+    With `accumulate`, leaves' `.grad` are updated (`Tensor.backward`). Otherwise (`autograd.grad`)
+    the gradients arriving at `inputs` are captured and returned, and no `.grad` changes.
+    """
+    # Where to stop and capture: the edge of each requested input.
+    capture = None
+    if inputs is not None:
+        capture = {}
+        for i, t in enumerate(inputs):
+            node = t._grad_fn if t._grad_fn is not None else t._grad_accumulator()
+            capture.setdefault(node, []).append(i)
+    captured = [None] * len(inputs) if inputs is not None else None
+
+    dependencies = _count_dependencies(roots)
+    buffers = {}
+    ready = []
+    for node, grad in zip(roots, root_grads):
+        if node in buffers:
+            buffers[node] = buffers[node] + grad
+        else:
+            buffers[node] = grad
+            if dependencies.get(node, 0) == 0:
+                heapq.heappush(ready, (-node._sequence_nr, id(node), node))
+
+    previous_mode = grad_mode.enabled
+    grad_mode.enabled = create_graph        # the backward pass is itself recorded if asked
+    try:
+        while ready:
+            node = heapq.heappop(ready)[2]
+            grad = buffers.pop(node)
+            if node._pre_hooks:
+                for hook in node._pre_hooks:
+                    new = hook(grad)
+                    if new is not None:
+                        grad = new
+            if capture is not None and node in capture:
+                for i in capture[node]:
+                    captured[i] = grad
+            if not accumulate and type(node) is AccumulateGrad:
+                continue
+            grads = node.apply(grad)
+            if not retain_graph:
+                node.release()
+            if node._post_hooks:
+                for hook in node._post_hooks:
+                    new = hook(grads, (grad,))
+                    if new is not None:
+                        grads = new
+            for (next_node, _), g in zip(node.next_functions, grads):
+                if next_node is None or g is None:
+                    continue
+                if next_node in buffers:
+                    buffers[next_node] = buffers[next_node] + g
+                else:
+                    buffers[next_node] = g
+                remaining = dependencies[next_node] - 1
+                dependencies[next_node] = remaining
+                if remaining == 0:
+                    heapq.heappush(ready, (-next_node._sequence_nr, id(next_node), next_node))
+    finally:
+        grad_mode.enabled = previous_mode
+    return captured
+
+
+def _count_dependencies(roots):
+    dependencies = {}
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        for next_node, _ in node.next_functions:
+            if next_node is None:
+                continue
+            dependencies[next_node] = dependencies.get(next_node, 0) + 1
+            if next_node not in seen:
+                seen.add(next_node)
+                stack.append(next_node)
+    return dependencies

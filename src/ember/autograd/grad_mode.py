@@ -1,0 +1,89 @@
+"""Grad mode: whether ops record the graph. One global switch, flipped by context managers.
+
+Ops read `grad_mode.enabled` directly (a module attribute), so the check costs one lookup.
+"""
+import functools
+
+enabled = True
+
+
+def is_grad_enabled():
+    """True when new ops are recorded in the graph."""
+    return enabled
+
+
+class _GradModeContext:
+    """Sets grad mode on entry and restores the previous mode on exit; also a decorator."""
+
+    _mode = True
+
+    def __enter__(self):
+        global enabled
+        self._prev = enabled
+        enabled = self._mode
+
+    def __exit__(self, *exc):
+        global enabled
+        enabled = self._prev
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.clone():
+                return func(*args, **kwargs)
+        return wrapper
+
+    def clone(self):
+        return type(self)()
+
+
+class no_grad(_GradModeContext):
+    """Inside `with ember.no_grad():` ops are not recorded, as in a weight update.
+
+    >>> import ember
+    >>> w = ember.tensor([1.0], requires_grad=True)
+    >>> with ember.no_grad():
+    ...     print((w * 2).requires_grad)
+    False
+    """
+
+    _mode = False
+
+    def __new__(cls, orig_func=None):
+        # `@no_grad` without parentheses decorates too, as in PyTorch.
+        if orig_func is not None:
+            return super().__new__(cls)(orig_func)
+        return super().__new__(cls)
+
+    def __init__(self, orig_func=None):
+        pass
+
+
+class enable_grad(no_grad):
+    """Turns recording back on inside a `no_grad` block."""
+
+    _mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """`set_grad_enabled(False)` switches recording off now; as a context manager it restores
+    the previous mode on exit."""
+
+    def __init__(self, mode):
+        global enabled
+        self._mode = bool(mode)
+        self._prev = enabled
+        enabled = self._mode
+
+    def __enter__(self):
+        pass
+
+    def __call__(self, func):
+        # Used as a decorator, constructing it must not change the mode for the caller.
+        global enabled
+        enabled = self._prev
+        return super().__call__(func)
+
+    def clone(self):
+        return type(self)(self._mode)

@@ -1,0 +1,189 @@
+"""The nodes of the backward graph.
+
+Every differentiable op that runs while grad mode is on creates one `Node` (PyTorch calls it
+the tensor's `grad_fn`). The node remembers
+- `next_functions`: for each input, `(node that produced it, 0)`; a leaf that requires grad is
+  reached through its `AccumulateGrad` node, an input that needs no grad is `(None, 0)`;
+- the values its derivative formula needs (`save_for_backward`), checked against in-place
+  changes when backward unpacks them;
+- `apply(grad)`: the chain rule for this op, returning one gradient per input.
+"""
+import itertools
+import re
+
+_sequence = itertools.count()  # creation order; backward runs later-created nodes first
+
+
+class Node:
+    """One recorded op in the backward graph; subclasses are named like PyTorch's
+    (`MulBackward0`) and implement `apply`."""
+
+    __slots__ = ("next_functions", "_sequence_nr", "_saved", "_versions", "_pre_hooks",
+                 "_post_hooks", "metadata", "__weakref__", "__dict__")
+
+    def __init__(self, *inputs):
+        self._sequence_nr = next(_sequence)
+        self.next_functions = tuple(map(edge_to, inputs))
+        self._saved = ()
+        self._pre_hooks = None
+        self._post_hooks = None
+
+    def name(self):
+        """The node's PyTorch name, e.g. `'MulBackward0'`."""
+        return type(self).__name__
+
+    def apply(self, grad):
+        """Given d(output), return d(input) for each input (None where none is needed)."""
+        raise NotImplementedError
+
+    def __call__(self, *grads):
+        return self.apply(*grads)
+
+    # -- saved values ---------------------------------------------------------------------
+
+    def save_for_backward(self, *values):
+        """Keep what the derivative needs. Tensors remember their version, so an in-place
+        change made before backward is caught instead of giving a silently wrong gradient."""
+        self._saved = values
+        self._versions = tuple(_version_of(v) for v in values)
+
+    def save_output(self, out):
+        """Keep this node's own output. Only its array and version counter are stored (the
+        tensor itself would point back at this node, a reference cycle); backward rebuilds a
+        tensor whose grad_fn is this node, so higher-order gradients still flow through it."""
+        if out._version is None:
+            out._version = [0]
+        self._saved = self._saved + (_SavedOutput(out._data, out._version, type(out)),)
+        self._versions = self._versions + (out._version[0],)
+
+    @property
+    def saved(self):
+        """The saved values, after checking they were neither freed nor modified in place."""
+        values = self._saved
+        if values is None:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or "
+                "if you need to access saved tensors after calling backward.")
+        unpacked = []
+        for value, version in zip(values, self._versions):
+            if type(value) is _SavedOutput:
+                if value.version[0] != version:
+                    _raise_modified(value.unpack(self), version, self.name())
+                value = value.unpack(self)
+            elif version is not None and _version_of(value) != version:
+                grad_fn = value._grad_fn
+                _raise_modified(value, version, grad_fn.name() if grad_fn else None)
+            unpacked.append(value)
+        return unpacked
+
+    def release(self):
+        """Free the saved values after a backward pass that does not retain the graph."""
+        if self._saved:
+            self._saved = None
+
+    def needs_grad(self, i):
+        return self.next_functions[i][0] is not None
+
+    # -- hooks ----------------------------------------------------------------------------
+
+    def register_hook(self, fn):
+        """`fn(grad_inputs, grad_outputs)` runs after this node; it may return new grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(fn)
+        return _RemovableHandle(self._post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """`fn(grad_outputs)` runs before this node; it may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(fn)
+        return _RemovableHandle(self._pre_hooks, fn)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+class AccumulateGrad(Node):
+    """The end of the graph at a leaf: adds the arriving gradient into `variable.grad`."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self._sequence_nr = float("inf")  # run as soon as ready, as PyTorch's engine does
+        self.next_functions = ()
+        self._saved = ()
+        self._pre_hooks = None
+        self._post_hooks = None
+        self.variable = variable
+
+    def apply(self, grad):
+        from .grad_mode import enabled as create_graph
+        var = self.variable
+        for hook in var._hooks or ():
+            new = hook(grad)
+            if new is not None:
+                grad = new
+        old = var._grad
+        if old is None:
+            # A fresh array: the incoming one may also be another leaf's gradient or the
+            # user's own `gradient=` tensor, and `.grad` must not alias either of them.
+            var._grad = grad if create_graph else grad._detached_copy()
+        elif create_graph:
+            var._grad = old + grad
+        else:
+            old._data += grad._data           # in place, as PyTorch does outside create_graph
+        return ()
+
+
+def edge_to(value):
+    """The `(node, output_nr)` pair through which a gradient flows back into `value`."""
+    grad_fn = getattr(value, "_grad_fn", None)
+    if grad_fn is not None:
+        return (grad_fn, 0)
+    if getattr(value, "_requires_grad", False):
+        return (value._grad_accumulator(), 0)
+    return (None, 0)
+
+
+class _SavedOutput:
+    __slots__ = ("data", "version", "cls")
+
+    def __init__(self, data, version, cls):
+        self.data, self.version, self.cls = data, version, cls
+
+    def unpack(self, node):
+        out = self.cls._make(self.data, False, node)
+        out._version = self.version
+        return out
+
+
+def _version_of(value):
+    version = getattr(value, "_version", False)
+    if version is False:
+        return None                      # not a tensor: a Python scalar, a shape, ...
+    return 0 if version is None else version[0]
+
+
+def _raise_modified(value, expected, producer_name):
+    where = ""
+    if producer_name is not None:
+        where = f", which is output 0 of {re.sub(r'Backward[0-9]*$', '', producer_name)},"
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{value.type()} [{', '.join(map(str, value.shape))}]]{where} is at version "
+        f"{_version_of(value)}; expected version {expected} instead. Hint: enable anomaly "
+        "detection to find the operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, fn):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self):
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)

@@ -1,0 +1,95 @@
+"""Helpers shared by the ops: PyTorch's result dtype, NumPy operands, and gradient fitting."""
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor
+
+_HALF = np.dtype(np.float16)
+_F32 = np.dtype(np.float32)
+_I64 = np.dtype(np.int64)
+_BY_NP = _dtype._BY_NP
+_ndarray = np.ndarray
+_asarray = np.asarray
+
+
+def result_dtype(a, b):
+    """PyTorch's result dtype of a binary op on a tensor `a` and a tensor or Python scalar `b`.
+
+    Dimensioned tensors decide first; a 0-d tensor, then a Python scalar, only matter when they
+    are of a higher category (a Python float makes an int tensor float32, never float64).
+    """
+    da = _BY_NP[a._data.dtype]
+    if isinstance(b, Tensor):
+        db = _BY_NP[b._data.dtype]
+        if da is db:
+            return da
+        a0, b0 = a._data.ndim == 0, b._data.ndim == 0
+        if a0 == b0:
+            return _dtype.promote_types(da, db)
+        dims, zero = (db, da) if a0 else (da, db)
+        return _dtype.combine_categories(dims, zero)
+    return _dtype.combine_categories(da, _dtype.scalar_dtype(b))
+
+
+def operands(a, b, dt):
+    """`a` and `b` as NumPy operands for computing in dtype `dt` (an ember dtype).
+
+    Half precision is computed in float32, as PyTorch does, and rounded once by `finish`.
+    A Python scalar stays a Python scalar: NumPy then converts it to the array's dtype (the
+    same rounding PyTorch applies), except small integer types, where PyTorch wraps around.
+    """
+    compute = dt.np if dt.np is not _HALF else _F32
+    x = a._data
+    if x.dtype is not compute:
+        x = x.astype(compute)
+    if isinstance(b, Tensor):
+        y = b._data
+        if y.dtype is not compute:
+            y = y.astype(compute)
+    elif type(b) is int and compute.kind in "iu" and compute is not _I64:
+        y = np.array(b, dtype=np.int64).astype(compute)
+    elif isinstance(b, np.generic):
+        y = b.item()
+    else:
+        y = b
+    return x, y
+
+
+def finish(result, dt):
+    """The op's NumPy result as an array of dtype `dt` (0-d results come back as NumPy
+    scalars, which have no storage to share, so they are wrapped again)."""
+    if result.dtype is not dt.np:
+        result = result.astype(dt.np)
+    if type(result) is not _ndarray:
+        result = _asarray(result)
+    return result
+
+
+def as_array(result):
+    return result if type(result) is _ndarray else _asarray(result)
+
+
+def meta(value):
+    """What a gradient must be fitted back to: the input's shape and dtype."""
+    if isinstance(value, Tensor):
+        return (value._data.shape, value._data.dtype)
+    return None
+
+
+def fit(grad, meta):
+    """Sum a broadcast gradient back to the input's shape and cast it to the input's dtype
+    (the engine's job in PyTorch; done here for the ops that broadcast or promote)."""
+    shape, dtype = meta
+    if grad._data.shape != shape:
+        grad = grad.sum_to_size(shape)
+    if grad._data.dtype != dtype:
+        grad = grad.to(_BY_NP[dtype])
+    return grad
+
+
+def tensor_like(value, dtype=None):
+    """A Python scalar as a 0-d tensor (to reuse tensor code paths)."""
+    if isinstance(value, Tensor):
+        return value
+    dt = dtype or _dtype.scalar_dtype(value)
+    return Tensor._make(np.array(value, dtype=dt.np))

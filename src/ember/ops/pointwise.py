@@ -1,0 +1,660 @@
+"""Pointwise ops: arithmetic, comparisons and elementary functions, each with its derivative.
+
+Each op computes its value with NumPy in PyTorch's result dtype and, when grad mode is on and an
+input requires grad, records a backward node. The node's `apply` is the op's derivative
+(chain rule: gradient of the input = gradient of the output times the local derivative),
+written with ember's own ops so that a backward pass can itself be differentiated.
+"""
+import re
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor
+from ..autograd import grad_mode
+from ..autograd.graph import Node
+from ._util import as_array, finish, fit, meta, operands, result_dtype
+
+# -- arithmetic ---------------------------------------------------------------------------
+
+
+def _needs_grad(a, b):
+    return grad_mode.enabled and (a._requires_grad or (isinstance(b, Tensor) and b._requires_grad))
+
+
+class _Binary(Node):
+    """A node of a two-input op; remembers each input's shape and dtype to fit grads back."""
+
+    __slots__ = ("metas",)
+
+    def __init__(self, a, b):
+        Node.__init__(self, a, b)
+        self.metas = (meta(a), meta(b))
+
+    def grads(self, ga, gb):
+        """The pair returned by `apply`, each gradient fitted to its input, or None."""
+        nf = self.next_functions
+        return (fit(ga(), self.metas[0]) if nf[0][0] is not None else None,
+                fit(gb(), self.metas[1]) if nf[1][0] is not None else None)
+
+
+class AddBackward0(_Binary):
+    __slots__ = ("alpha",)
+
+    def apply(self, grad):                          # d(a + alpha*b) = (1, alpha)
+        alpha = self.alpha
+        return self.grads(lambda: grad, lambda: grad if alpha == 1 else grad * alpha)
+
+
+def add(input, other, *, alpha=1, out=None):
+    """`input + alpha * other`, with broadcasting and PyTorch's type promotion."""
+    dt = result_dtype(input, other)
+    if dt is _dtype.bool_ and alpha != 1 and not isinstance(alpha, bool):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    x, y = operands(input, other, dt)
+    if alpha != 1:
+        y = y * alpha
+    result = Tensor._make(finish(x + y, dt))
+    if _needs_grad(input, other):
+        node = AddBackward0(input, other)
+        node.alpha = alpha
+        result._requires_grad = True
+        result._grad_fn = node
+    return _into(out, result)
+
+
+class SubBackward0(_Binary):
+    __slots__ = ("alpha",)
+
+    def apply(self, grad):                          # d(a - alpha*b) = (1, -alpha)
+        alpha = self.alpha
+        return self.grads(lambda: grad, lambda: -grad if alpha == 1 else -grad * alpha)
+
+
+def _check_not_bool_sub(dt):
+    if dt is _dtype.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """`input - alpha * other`."""
+    dt = result_dtype(input, other)
+    _check_not_bool_sub(dt)
+    x, y = operands(input, other, dt)
+    if alpha != 1:
+        y = y * alpha
+    result = Tensor._make(finish(x - y, dt))
+    if _needs_grad(input, other):
+        node = SubBackward0(input, other)
+        node.alpha = alpha
+        result._requires_grad = True
+        result._grad_fn = node
+    return _into(out, result)
+
+
+class RsubBackward1(_Binary):
+    def apply(self, grad):                          # d(c - a) = -1
+        return (fit(-grad, self.metas[0]), None)
+
+
+def rsub(input, other, alpha=1):
+    """`other - alpha * input` for a Python scalar `other` (what `2 - t` computes)."""
+    if isinstance(other, Tensor):
+        return sub(other, input, alpha=alpha)
+    dt = result_dtype(input, other)
+    _check_not_bool_sub(dt)
+    x, y = operands(input, other, dt)
+    result = Tensor._make(finish(y - x * alpha if alpha != 1 else y - x, dt))
+    if grad_mode.enabled and input._requires_grad:
+        result._requires_grad = True
+        result._grad_fn = RsubBackward1(input, None)
+    return result
+
+
+class MulBackward0(_Binary):
+    def apply(self, grad):                          # d(a*b) = (b, a)
+        a, b = self.saved
+        return self.grads(lambda: grad * b, lambda: grad * a)
+
+
+def mul(input, other, *, out=None):
+    """Elementwise product, with broadcasting."""
+    dt = result_dtype(input, other)
+    x, y = operands(input, other, dt)
+    result = Tensor._make(finish(x * y, dt))
+    if _needs_grad(input, other):
+        node = MulBackward0(input, other)
+        nf = node.next_functions
+        # save only what the needed gradients use: d/da needs b, d/db needs a
+        node.save_for_backward(input if nf[1][0] is not None else None,
+                               other if nf[0][0] is not None else None)
+        result._requires_grad = True
+        result._grad_fn = node
+    return _into(out, result)
+
+
+class DivBackward0(_Binary):
+    def apply(self, grad):                          # d(a/b) = (1/b, -a/b^2)
+        a, b = self.saved
+        return self.grads(lambda: grad / b, lambda: -grad * ((a / b) / b))
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """True division (integers divide to float32), or rounded with `rounding_mode`."""
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        return _trunc_divide(input, other)
+    if rounding_mode is not None:
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    dt = result_dtype(input, other)
+    if dt.category < _dtype.FLOAT:
+        dt = _dtype.get_default_dtype()
+    x, y = operands(input, other, dt)
+    result = Tensor._make(finish(x / y, dt))
+    if _needs_grad(input, other):
+        node = DivBackward0(input, other)
+        node.save_for_backward(input if node.next_functions[1][0] is not None else None, other)
+        result._requires_grad = True
+        result._grad_fn = node
+    return _into(out, result)
+
+
+def rdiv(input, other):
+    """`other / input` for a Python scalar `other`: PyTorch computes `input.reciprocal() * other`."""
+    if isinstance(other, Tensor):
+        return div(other, input)
+    return mul(reciprocal(input), other)
+
+
+def _integer_zero_check(y, dt):
+    if dt.category <= _dtype.INT and np.any(np.asarray(y) == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
+class _NotDifferentiable(Node):
+    """Stands where PyTorch records `NotImplemented`: an op with no derivative formula."""
+
+    op_name = ""
+
+    def apply(self, grad):
+        raise RuntimeError(f"the derivative for '{self.op_name}' is not implemented.")
+
+
+class NotImplemented(_NotDifferentiable):  # noqa: A001 - PyTorch's own node name
+    pass
+
+
+def _not_differentiable(result, op_name, *inputs):
+    if grad_mode.enabled and any(isinstance(t, Tensor) and t._requires_grad for t in inputs):
+        node = NotImplemented(*inputs)
+        node.op_name = op_name
+        result._requires_grad = True
+        result._grad_fn = node
+    return result
+
+
+def floor_divide(input, other, *, out=None):
+    """`input // other`: division rounded towards minus infinity (Python's rule)."""
+    if not isinstance(input, Tensor):
+        return floor_divide(_scalar_tensor(input, other), other)
+    dt = result_dtype(input, other)
+    x, y = operands(input, other, dt)
+    _integer_zero_check(y, dt)
+    result = Tensor._make(finish(np.floor_divide(x, y), dt))
+    return _into(out, _not_differentiable(result, "floor_divide", input, other))
+
+
+def _trunc_divide(input, other):
+    dt = result_dtype(input, other)
+    x, y = operands(input, other, dt)
+    _integer_zero_check(y, dt)
+    if dt.category <= _dtype.INT:
+        q = np.abs(x) // np.abs(y) * np.sign(x) * np.sign(y)
+    else:
+        q = np.trunc(x / y)
+    return _not_differentiable(Tensor._make(finish(q, dt)), "div", input, other)
+
+
+class RemainderBackward0(_Binary):
+    def apply(self, grad):                          # a % b = a - b*floor(a/b): (1, -floor(a/b))
+        a, b = self.saved
+        return self.grads(lambda: grad, lambda: -grad * floor_divide(a, b))
+
+
+def remainder(input, other, *, out=None):
+    """`input % other`, with the sign of `other` (Python's rule)."""
+    if not isinstance(input, Tensor):
+        result = remainder(_scalar_tensor(input, other), other)
+        return _not_differentiable(result.detach(), "remainder", other)
+    dt = result_dtype(input, other)
+    x, y = operands(input, other, dt)
+    _integer_zero_check(y, dt)
+    if dt.category == _dtype.FLOAT:
+        # C's fmod, moved into the divisor's sign; keeps fmod's signed zero as PyTorch does
+        m = np.fmod(x, y)
+        m = np.where((m != 0) & ((np.asarray(y) < 0) != (m < 0)), m + y, m)
+    else:
+        m = np.remainder(x, y)
+    result = Tensor._make(finish(m, dt))
+    if _needs_grad(input, other):
+        node = RemainderBackward0(input, other)
+        node.save_for_backward(input, other)
+        result._requires_grad = True
+        result._grad_fn = node
+    return _into(out, result)
+
+
+def _scalar_tensor(value, like):
+    """A Python number on the left of `//` or `%`, as the 0-d tensor PyTorch makes of it."""
+    return Tensor._make(np.array(value, dtype=_dtype.scalar_dtype(value).np))
+
+
+class NegBackward0(Node):
+    def apply(self, grad):                          # d(-a) = -1
+        return (-grad,)
+
+
+def neg(input, *, out=None):
+    """`-input`."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    result = Tensor._make(as_array(-input._data))
+    if grad_mode.enabled and input._requires_grad:
+        result._requires_grad = True
+        result._grad_fn = NegBackward0(input)
+    return _into(out, result)
+
+
+# -- powers ---------------------------------------------------------------------------------
+
+
+def _float_power_scalar(x, e):
+    """x ** e for a float array and Python scalar exponent, with PyTorch's special cases (they
+    decide the last bit: x*x is not always what powf(x, 2) rounds to)."""
+    if e == 2:
+        return x * x
+    if e == 3:
+        return x * x * x
+    if e == -2:
+        return 1 / (x * x)
+    if e == 0.5:
+        return np.sqrt(x)
+    if e == -0.5:
+        return 1 / np.sqrt(x)
+    if e == -1:
+        return 1 / x
+    return np.power(x, e)
+
+
+class PowBackward0(Node):
+    __slots__ = ("exponent",)
+
+    def apply(self, grad):                          # d(a^e) = e * a^(e-1)
+        a, = self.saved
+        e = self.exponent
+        if e == 0:
+            return (zeros_like_tensor(a),)
+        return (grad * (pow(a, e - 1) * e),)
+
+
+class PowBackward1(_Binary):
+    def apply(self, grad):                          # d(a^b) = (b * a^(b-1), a^b * ln a)
+        a, b, result = self.saved
+
+        def grad_base():
+            return where(b == 0, 0.0, grad * (b * pow(a, b - 1)))
+
+        def grad_exponent():
+            return grad * where((a == 0) & (b >= 0), 0.0, result * log(a))
+        return self.grads(grad_base, grad_exponent)
+
+
+class PowBackward2(Node):
+    __slots__ = ("base", "meta")
+
+    def apply(self, grad):                          # d(c^b) = c^b * ln c
+        result, = self.saved
+        c = self.base
+        if c == 0:
+            return (fit(where(result >= 0, 0.0, grad * (result * float(np.log(c)))), self.meta),)
+        return (fit(grad * (result * float(np.log(c))), self.meta),)
+
+
+def pow(input, exponent, *, out=None):
+    """`input ** exponent` for a tensor or Python-scalar exponent; `pow(scalar, tensor)` too."""
+    if not isinstance(input, Tensor):
+        return _scalar_pow(input, exponent)
+    dt = result_dtype(input, exponent)
+    x, y = operands(input, exponent, dt)
+    if dt.category <= _dtype.INT:
+        if np.any(np.asarray(y) < 0):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        value = np.power(x, y)
+    elif isinstance(exponent, Tensor):
+        value = np.power(x, y)
+    else:
+        value = _float_power_scalar(x, y)
+    result = Tensor._make(finish(value, dt))
+    if isinstance(exponent, Tensor):
+        if _needs_grad(input, exponent):
+            node = PowBackward1(input, exponent)
+            node.save_for_backward(input, exponent)
+            node.save_output(result)
+            result._requires_grad = True
+            result._grad_fn = node
+    elif grad_mode.enabled and input._requires_grad:
+        node = PowBackward0(input)
+        node.exponent = exponent
+        node.save_for_backward(input)
+        result._requires_grad = True
+        result._grad_fn = node
+    return _into(out, result)
+
+
+def _scalar_pow(base, exponent):
+    """`base ** exponent` for a Python number `base` and a tensor `exponent`."""
+    dt = result_dtype(exponent, base)
+    y, x = operands(exponent, base, dt)
+    if dt.category <= _dtype.INT and np.any(y < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    result = Tensor._make(finish(np.power(x, y), dt))
+    if grad_mode.enabled and exponent._requires_grad:
+        node = PowBackward2(exponent)
+        node.base = base
+        node.meta = meta(exponent)
+        node.save_output(result)
+        result._requires_grad = True
+        result._grad_fn = node
+    return result
+
+
+# -- comparisons and selection --------------------------------------------------------------
+
+
+def _comparison(ufunc):
+    def compare(input, other, *, out=None):
+        dt = result_dtype(input, other)
+        x, y = operands(input, other, dt)
+        return _into(out, Tensor._make(as_array(ufunc(x, y))))
+    compare.__name__ = ufunc.__name__
+    return compare
+
+
+eq = _comparison(np.equal)
+ne = _comparison(np.not_equal)
+lt = _comparison(np.less)
+le = _comparison(np.less_equal)
+gt = _comparison(np.greater)
+ge = _comparison(np.greater_equal)
+
+
+def _logical(ufunc, name):
+    def op(input, other):
+        dt = result_dtype(input, other)
+        if dt.category > _dtype.INT:
+            raise TypeError(f"unsupported operand type(s) for {name}: 'Tensor' and "
+                            f"'{type(other).__name__}'") if not isinstance(other, Tensor) else \
+                RuntimeError(f'"{ufunc.__name__}_cpu" not implemented for '
+                             f"'{dt.scalar_name}'")
+        x, y = operands(input, other, dt)
+        return Tensor._make(finish(ufunc(x, y), dt))
+    op.__name__ = ufunc.__name__
+    return op
+
+
+bitwise_and = _logical(np.bitwise_and, "&")
+bitwise_or = _logical(np.bitwise_or, "|")
+bitwise_xor = _logical(np.bitwise_xor, "^")
+
+
+def bitwise_not(input):
+    if input._data.dtype.kind not in "biu":
+        raise RuntimeError(f'"bitwise_not_cpu" not implemented for '
+                           f"'{input.dtype.scalar_name}'")
+    return Tensor._make(as_array(np.invert(input._data)))
+
+
+class WhereBackward0(Node):
+    __slots__ = ("condition", "metas")
+
+    def apply(self, grad):                          # gradient flows to the chosen side only
+        cond = self.condition
+        zero = zeros_like_tensor(grad)
+        nf = self.next_functions
+        return (None,
+                fit(where(cond, grad, zero), self.metas[0]) if nf[1][0] is not None else None,
+                fit(where(cond, zero, grad), self.metas[1]) if nf[2][0] is not None else None)
+
+
+def where(condition, input, other):
+    """`input` where `condition` holds, else `other` (tensors or scalars, broadcast)."""
+    if not isinstance(input, Tensor):
+        if not isinstance(other, Tensor):
+            dt = _dtype.combine_categories(_dtype.scalar_dtype(input), _dtype.scalar_dtype(other))
+            out = np.where(condition._data, input, other).astype(dt.np)
+            return Tensor._make(as_array(out))
+        dt = result_dtype(other, input)
+        y, x = operands(other, input, dt)
+    else:
+        dt = result_dtype(input, other)
+        x, y = operands(input, other, dt)
+    cond = condition._data
+    if cond.dtype.kind != "b":
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {condition.dtype.scalar_name}")
+    result = Tensor._make(finish(np.where(cond, x, y), dt))
+    if grad_mode.enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (input, other)):
+        node = WhereBackward0(condition, input, other)
+        node.condition = condition
+        node.metas = (meta(input), meta(other))
+        result._requires_grad = True
+        result._grad_fn = node
+    return result
+
+
+def zeros_like_tensor(t):
+    return Tensor._make(np.zeros_like(t._data))
+
+
+# -- elementary functions -------------------------------------------------------------------
+
+
+def _float_input(t):
+    """The array of `t` for a floating op: integers and bools become the default float dtype."""
+    x = t._data
+    if x.dtype.kind in "fc":
+        return x
+    return x.astype(_dtype.get_default_dtype().np)
+
+
+def _unary(node_cls, input, value, save_input=False, save_output=False):
+    result = Tensor._make(as_array(value))
+    if grad_mode.enabled and input._requires_grad:
+        node = node_cls(input)
+        if save_input:
+            node.save_for_backward(input)
+        if save_output:
+            node.save_output(result)
+        result._requires_grad = True
+        result._grad_fn = node
+    return result
+
+
+class ExpBackward0(Node):
+    def apply(self, grad):                          # d exp(a) = exp(a)
+        result, = self.saved
+        return (grad * result,)
+
+
+def exp(input, *, out=None):
+    return _into(out, _unary(ExpBackward0, input, np.exp(_float_input(input)), save_output=True))
+
+
+class LogBackward0(Node):
+    def apply(self, grad):                          # d ln(a) = 1/a
+        a, = self.saved
+        return (grad / a,)
+
+
+def log(input, *, out=None):
+    return _into(out, _unary(LogBackward0, input, np.log(_float_input(input)), save_input=True))
+
+
+class SqrtBackward0(Node):
+    def apply(self, grad):                          # d sqrt(a) = 1 / (2 sqrt(a))
+        result, = self.saved
+        return (grad / (result * 2),)
+
+
+def sqrt(input, *, out=None):
+    return _into(out, _unary(SqrtBackward0, input, np.sqrt(_float_input(input)),
+                             save_output=True))
+
+
+class ReciprocalBackward0(Node):
+    def apply(self, grad):                          # d (1/a) = -1/a^2
+        result, = self.saved
+        return (-grad * (result * result),)
+
+
+def reciprocal(input, *, out=None):
+    x = _float_input(input)
+    return _into(out, _unary(ReciprocalBackward0, input, 1 / x, save_output=True))
+
+
+class AbsBackward0(Node):
+    def apply(self, grad):                          # d|a| = sign(a)
+        a, = self.saved
+        return (grad * sign(a),)
+
+
+def abs(input, *, out=None):
+    return _into(out, _unary(AbsBackward0, input, np.abs(input._data), save_input=True))
+
+
+class SignBackward0(Node):
+    def apply(self, grad):                          # sign is flat wherever it is defined
+        return (zeros_like_tensor(grad),)
+
+
+def sign(input, *, out=None):
+    return _into(out, _unary(SignBackward0, input, np.sign(input._data)))
+
+
+class SinBackward0(Node):
+    def apply(self, grad):                          # d sin(a) = cos(a)
+        a, = self.saved
+        return (grad * cos(a),)
+
+
+def sin(input, *, out=None):
+    return _into(out, _unary(SinBackward0, input, np.sin(_float_input(input)), save_input=True))
+
+
+class CosBackward0(Node):
+    def apply(self, grad):                          # d cos(a) = -sin(a)
+        a, = self.saved
+        return (grad * -sin(a),)
+
+
+def cos(input, *, out=None):
+    return _into(out, _unary(CosBackward0, input, np.cos(_float_input(input)), save_input=True))
+
+
+class TanhBackward0(Node):
+    def apply(self, grad):                          # d tanh(a) = 1 - tanh(a)^2
+        result, = self.saved
+        return (grad * (1 - result * result),)
+
+
+def tanh(input, *, out=None):
+    return _into(out, _unary(TanhBackward0, input, np.tanh(_float_input(input)),
+                             save_output=True))
+
+
+class SigmoidBackward0(Node):
+    def apply(self, grad):                          # d s(a) = s(a) (1 - s(a))
+        result, = self.saved
+        return (grad * ((1 - result) * result),)
+
+
+def sigmoid(input, *, out=None):
+    x = _float_input(input)
+    # 1 / (1 + e^-x) overflows harmlessly to 0 for very negative x
+    return _into(out, _unary(SigmoidBackward0, input, 1 / (1 + np.exp(-x)), save_output=True))
+
+
+class ReluBackward0(Node):
+    def apply(self, grad):                          # d relu(a) = 1 where relu(a) > 0
+        result, = self.saved
+        return (where(result > 0, grad, zeros_like_tensor(grad)),)
+
+
+def relu(input):
+    if input._data.dtype.kind == "b":
+        raise RuntimeError('"clamp_min_cpu" not implemented for \'Bool\'')
+    x = input._data
+    return _unary(ReluBackward0, input, np.where(x > 0, x, np.zeros((), x.dtype)),
+                  save_output=True)
+
+
+# -- in-place forms -------------------------------------------------------------------------
+
+
+def _into(out, result):
+    """Honour `out=`: write the result into a given tensor (resized as PyTorch would)."""
+    if out is None:
+        return result
+    if result._requires_grad and grad_mode.enabled:
+        name = re.sub(r"Backward[0-9]*$", "", result._grad_fn.name()).lower()
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
+                           "automatic differentiation, but one of the arguments requires grad.")
+    out._check_inplace()
+    if out._data.shape != result._data.shape:
+        out._data = np.empty(result._data.shape, out._data.dtype)
+    np.copyto(out._data, result._data, casting="unsafe")
+    out._bump_version()
+    return out
+
+
+def inplace(op):
+    """The in-place form of an op (`a.add_(b)`, `a += b`): computes the op, then writes the
+    value into `a`'s own storage, and makes `a` the op's output in the graph."""
+    def method(self, *args, **kwargs):
+        self._check_inplace()
+        source = self
+        if grad_mode.enabled and (self._requires_grad or any(
+                isinstance(t, Tensor) and t._requires_grad for t in args)):
+            if self._base is not None:
+                raise NotImplementedError(
+                    "ember does not yet record in-place ops on views of tensors in the graph; "
+                    "write the op out of place (y = x.clone(); ...) instead")
+            # The derivative needs the value from before the write: keep a copy of it that
+            # stands at the same place in the graph.
+            source = Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn)
+            args = tuple(source if a is self else a for a in args)
+        result = op(source, *args, **kwargs)
+        return _write_inplace(self, result)
+    method.__name__ = op.__name__ + "_"
+    return method
+
+
+def _write_inplace(self, result):
+    if result._data.dtype != self._data.dtype and not _dtype.can_cast(result.dtype, self.dtype):
+        raise RuntimeError(f"result type {result.dtype.scalar_name} can't be cast to the "
+                           f"desired output type {self.dtype.scalar_name}")
+    if result._data.shape != self._data.shape:
+        raise RuntimeError(f"output with shape [{', '.join(map(str, self._data.shape))}] "
+                           f"doesn't match the broadcast shape "
+                           f"[{', '.join(map(str, result._data.shape))}]")
+    self._data[...] = result._data
+    self._bump_version()
+    if result._grad_fn is not None:
+        self._grad_fn = result._grad_fn
+        self._requires_grad = True
+    return self
