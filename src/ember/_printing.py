@@ -87,8 +87,8 @@ class _Formatter:
             self.width = max([1] + [len(str(v)) for v in values])
             return
 
-        # Zeros, nans and infinities print the same in every mode, so only the other values
-        # choose the layout and the width (nan and inf may then stick out of the column).
+        # Only finite, nonzero values choose the layout and the width: a zero fits any layout,
+        # and nan or inf has no magnitude to compare (so `-inf` may stick out of the column).
         shown = [v for v in values if v != 0 and math.isfinite(v)]
         if not shown:
             return
@@ -206,7 +206,8 @@ def _add_suffixes(text, suffixes, indent, linewidth):
     """Append `, suffix` for each suffix, starting a new line (indented to line up with the
     first bracket) whenever the current line would grow longer than `linewidth`."""
     parts = [text]
-    # PyTorch counts the line two characters longer than it is (`(` and `, `); keep its count.
+    # PyTorch counts the last line as two characters longer than it is, leaving room for the
+    # closing `)`; counting the same way makes lines break exactly where PyTorch breaks them.
     line_length = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
         if line_length + len(suffix) + 2 > linewidth:
