@@ -141,7 +141,7 @@ T.bool = _cast("bool_")
 def _fill_(self, value):
     """Write `value` into every element, in place."""
     self._check_inplace()
-    self._data[...] = value.item() if isinstance(value, Tensor) else value
+    self._data.fill(value.item() if isinstance(value, Tensor) else value)
     self._bump_version()
     return self
 

@@ -16,9 +16,7 @@ the visible ones to scientific notation.
 """
 import math
 
-# The default floating dtype is not printed in a tensor's suffix. ember creates float32 tensors
-# from Python floats unless told otherwise; whoever changes that default updates this name.
-_default_float_name = "float32"
+from . import _dtype
 
 # The settings of each `profile`; `sci_mode` is not part of a profile.
 _PROFILES = {
@@ -233,20 +231,22 @@ def tensor_repr(t):
     indent = len(prefix)
     dtype_name = repr(t.dtype)
     suffixes = []
+    # the default floating dtype goes unsaid in the suffix
+    default_float = _dtype.get_default_dtype().name
 
     if data.size == 0:
         # A 1-d empty tensor prints as `[]`; any other empty shape needs spelling out.
         if data.ndim != 1:
             suffixes.append(f"size={tuple(data.shape)}")
         # No values to show the dtype, so only the default float dtype goes unsaid.
-        if dtype_name != "torch." + _default_float_name:
+        if dtype_name != "torch." + default_float:
             suffixes.append(f"dtype={dtype_name}")
         values = "[]"
     else:
         if not options["edgeitems"]:
             suffixes.append(f"size={tuple(data.shape)}")    # with no edges, the shape is lost
-        default_complex = "complex128" if _default_float_name == "float64" else "complex64"
-        if dtype_name[len("torch."):] not in (_default_float_name, default_complex,
+        default_complex = "complex128" if default_float == "float64" else "complex64"
+        if dtype_name[len("torch."):] not in (default_float, default_complex,
                                               "int64", "bool"):
             suffixes.append(f"dtype={dtype_name}")
         values = _values_str(data, indent, options)

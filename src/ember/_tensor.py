@@ -17,7 +17,9 @@ import numpy as np
 
 from . import _dtype
 from ._device import CPU, check_cpu
+from . import autograd
 from .autograd import grad_mode
+from .autograd.engine import run_backward
 from .autograd.graph import AccumulateGrad
 
 _new = object.__new__
@@ -34,8 +36,16 @@ class Tensor:
     tensor([6.])
     """
 
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_grad", "_version", "_accumulator",
-                 "_base", "_hooks", "_retains_grad", "__weakref__", "__dict__")
+    # Defaults at class level: a new tensor only sets `_data` (and its graph fields when an op
+    # records it), which keeps tensor creation, the hottest path of all, cheap.
+    _requires_grad = False
+    _grad_fn = None
+    _grad = None
+    _version = None
+    _accumulator = None
+    _base = None
+    _hooks = None
+    _retains_grad = False
 
     # NumPy must hand mixed expressions (`np.float32(2) * t`) back to Tensor's operators.
     __array_ufunc__ = None
@@ -43,32 +53,17 @@ class Tensor:
     def __init__(self, *args, device=None):
         # The legacy constructor `torch.Tensor(...)`: a list, sizes, or nothing, as float32.
         check_cpu(device)
-        self._init_from(_legacy_array(args, _dtype.get_default_dtype()))
-
-    def _init_from(self, array, requires_grad=False, grad_fn=None):
-        self._data = array
-        self._requires_grad = requires_grad
-        self._grad_fn = grad_fn
-        self._grad = None
-        self._version = None
-        self._accumulator = None
-        self._base = None
-        self._hooks = None
-        self._retains_grad = False
+        self._data = _legacy_array(args, _dtype.get_default_dtype())
 
     @classmethod
     def _make(cls, array, requires_grad=False, grad_fn=None):
         """The fast internal constructor: wrap an array without copying or checking it."""
         t = _new(cls)
         t._data = array
-        t._requires_grad = requires_grad
-        t._grad_fn = grad_fn
-        t._grad = None
-        t._version = None
-        t._accumulator = None
-        t._base = None
-        t._hooks = None
-        t._retains_grad = False
+        if requires_grad:
+            t._requires_grad = True
+            if grad_fn is not None:
+                t._grad_fn = grad_fn
         return t
 
     # -- what a tensor is -------------------------------------------------------------------
@@ -241,8 +236,15 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to every leaf that requires grad,
         adding it into each leaf's `.grad`."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        x = self._data
+        if (gradient is None and inputs is None and not create_graph and x.size == 1
+                and self._grad_fn is not None and x.dtype.kind == "f"):
+            # the lecture's `loss.backward()`: a scalar loss starts backward with gradient 1
+            one = np.empty(x.shape, x.dtype)
+            one.fill(1)
+            run_backward((self._grad_fn,), (Tensor._make(one),), bool(retain_graph), False)
+            return
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # -- storage: .data, detach, copies -----------------------------------------------------
 

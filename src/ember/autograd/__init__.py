@@ -1,5 +1,7 @@
 """ember.autograd: the backward pass, gradients of chosen inputs, and grad mode."""
-from .. import _dtype
+import numpy as np
+
+from .. import _tensor
 from .engine import run_backward
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .graph import Node
@@ -7,7 +9,7 @@ from .graph import Node
 
 def _make_grads(outputs, grad_outputs):
     """The gradient each output starts with: ones for a scalar, else the given one (checked)."""
-    from .._tensor import Tensor
+    Tensor = _tensor.Tensor
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
@@ -16,10 +18,10 @@ def _make_grads(outputs, grad_outputs):
             if out._data.dtype.kind not in "fc":
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs "
                                    f"but got {out.dtype}")
-            g = Tensor._make(_ones_like(out._data))
+            g = Tensor._make(np.ones(out._data.shape, out._data.dtype))
         else:
             if not isinstance(g, Tensor):
-                g = Tensor._make(_full_like(out._data, g))
+                g = Tensor._make(np.full(out._data.shape, g, out._data.dtype))
             if g._data.shape != out._data.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
@@ -35,21 +37,10 @@ def _make_grads(outputs, grad_outputs):
     return grads
 
 
-def _ones_like(array):
-    import numpy as np
-    return np.ones_like(array)
-
-
-def _full_like(array, value):
-    import numpy as np
-    return np.full_like(array, value)
-
-
 def _as_tuple(x):
-    from .._tensor import Tensor
     if x is None:
         return None
-    if isinstance(x, Tensor):
+    if isinstance(x, _tensor.Tensor):
         return (x,)
     return tuple(x)
 
@@ -135,9 +126,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for t, g in zip(inputs, captured):
         if g is None:
             if materialize_grads:
-                from .._tensor import Tensor
-                import numpy as np
-                g = Tensor._make(np.zeros_like(t._data))
+                g = _tensor.Tensor._make(np.zeros_like(t._data))
             elif not allow_unused:
                 raise RuntimeError("One of the differentiated Tensors appears to not have been "
                                    "used in the graph. Set allow_unused=True if this is the "

@@ -8,7 +8,7 @@
 3. Each node turns the gradient of its output into gradients of its inputs (`Node.apply`);
    those are summed into the buffers of the next nodes.
 """
-import heapq
+from heapq import heappop, heappush
 
 from . import grad_mode
 from .graph import AccumulateGrad
@@ -39,13 +39,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
         else:
             buffers[node] = grad
             if dependencies.get(node, 0) == 0:
-                heapq.heappush(ready, (-node._sequence_nr, id(node), node))
+                heappush(ready, (-node._sequence_nr, node))
 
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph        # the backward pass is itself recorded if asked
     try:
         while ready:
-            node = heapq.heappop(ready)[2]
+            node = heappop(ready)[1]
             grad = buffers.pop(node)
             if node._pre_hooks:
                 for hook in node._pre_hooks:
@@ -58,8 +58,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             if not accumulate and type(node) is AccumulateGrad:
                 continue
             grads = node.apply(grad)
-            if not retain_graph:
-                node.release()
+            if not retain_graph and node._saved:
+                node._saved = None            # free what the node saved for backward
             if node._post_hooks:
                 for hook in node._post_hooks:
                     new = hook(grads, (grad,))
@@ -75,7 +75,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 remaining = dependencies[next_node] - 1
                 dependencies[next_node] = remaining
                 if remaining == 0:
-                    heapq.heappush(ready, (-next_node._sequence_nr, id(next_node), next_node))
+                    heappush(ready, (-next_node._sequence_nr, next_node))
     finally:
         grad_mode.enabled = previous_mode
     return captured

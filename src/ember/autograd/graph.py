@@ -11,22 +11,27 @@ the tensor's `grad_fn`). The node remembers
 import itertools
 import re
 
+from . import grad_mode
+
 _sequence = itertools.count()  # creation order; backward runs later-created nodes first
+_LEAF_SEQUENCE = 1 << 62
+_NO_EDGE = (None, 0)
+_NUMBERS = frozenset((float, int, bool, complex))
 
 
 class Node:
     """One recorded op in the backward graph; subclasses are named like PyTorch's
     (`MulBackward0`) and implement `apply`."""
 
-    __slots__ = ("next_functions", "_sequence_nr", "_saved", "_versions", "_pre_hooks",
-                 "_post_hooks", "metadata", "__weakref__", "__dict__")
+    # class-level defaults: most nodes never set these, so creating a node stays cheap
+    _saved = ()
+    _versions = ()
+    _pre_hooks = None
+    _post_hooks = None
 
     def __init__(self, *inputs):
         self._sequence_nr = next(_sequence)
         self.next_functions = tuple(map(edge_to, inputs))
-        self._saved = ()
-        self._pre_hooks = None
-        self._post_hooks = None
 
     def name(self):
         """The node's PyTorch name, e.g. `'MulBackward0'`."""
@@ -45,7 +50,7 @@ class Node:
         """Keep what the derivative needs. Tensors remember their version, so an in-place
         change made before backward is caught instead of giving a silently wrong gradient."""
         self._saved = values
-        self._versions = tuple(_version_of(v) for v in values)
+        self._versions = tuple(map(_version_of, values))
 
     def save_output(self, out):
         """Keep this node's own output. Only its array and version counter are stored (the
@@ -79,11 +84,6 @@ class Node:
             unpacked.append(value)
         return unpacked
 
-    def release(self):
-        """Free the saved values after a backward pass that does not retain the graph."""
-        if self._saved:
-            self._saved = None
-
     def needs_grad(self, i):
         return self.next_functions[i][0] is not None
 
@@ -110,18 +110,14 @@ class Node:
 class AccumulateGrad(Node):
     """The end of the graph at a leaf: adds the arriving gradient into `variable.grad`."""
 
-    __slots__ = ("variable",)
-
     def __init__(self, variable):
-        self._sequence_nr = float("inf")  # run as soon as ready, as PyTorch's engine does
+        # after every op node: an AccumulateGrad runs as soon as it is ready, as in PyTorch
+        self._sequence_nr = _LEAF_SEQUENCE + next(_sequence)
         self.next_functions = ()
-        self._saved = ()
-        self._pre_hooks = None
-        self._post_hooks = None
         self.variable = variable
 
     def apply(self, grad):
-        from .grad_mode import enabled as create_graph
+        create_graph = grad_mode.enabled        # backward runs in grad mode iff create_graph
         var = self.variable
         for hook in var._hooks or ():
             new = hook(grad)
@@ -141,12 +137,14 @@ class AccumulateGrad(Node):
 
 def edge_to(value):
     """The `(node, output_nr)` pair through which a gradient flows back into `value`."""
-    grad_fn = getattr(value, "_grad_fn", None)
+    if type(value) in _NUMBERS or value is None:
+        return _NO_EDGE                  # a Python number needs no gradient
+    grad_fn = value._grad_fn
     if grad_fn is not None:
         return (grad_fn, 0)
-    if getattr(value, "_requires_grad", False):
+    if value._requires_grad:
         return (value._grad_accumulator(), 0)
-    return (None, 0)
+    return _NO_EDGE
 
 
 class _SavedOutput:
@@ -156,7 +154,7 @@ class _SavedOutput:
         self.data, self.version, self.cls = data, version, cls
 
     def unpack(self, node):
-        out = self.cls._make(self.data, False, node)
+        out = self.cls._make(self.data, True, node)
         out._version = self.version
         return out
 

@@ -6,6 +6,7 @@ from .._tensor import Tensor
 
 _HALF = np.dtype(np.float16)
 _F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
 _I64 = np.dtype(np.int64)
 _BY_NP = _dtype._BY_NP
 _ndarray = np.ndarray
@@ -31,15 +32,28 @@ def result_dtype(a, b):
     return _dtype.combine_categories(da, _dtype.scalar_dtype(b))
 
 
-def operands(a, b, dt):
-    """`a` and `b` as NumPy operands for computing in dtype `dt` (an ember dtype).
+def operands(a, b, dt=None):
+    """`(x, y, dt)`: `a` and `b` as NumPy operands, and the op's result dtype `dt` (PyTorch's,
+    unless the caller passes one).
 
     Half precision is computed in float32, as PyTorch does, and rounded once by `finish`.
     A Python scalar stays a Python scalar: NumPy then converts it to the array's dtype (the
     same rounding PyTorch applies), except small integer types, where PyTorch wraps around.
     """
-    compute = dt.np if dt.np is not _HALF else _F32
     x = a._data
+    if dt is None:
+        # Fast path for the common cases: same-dtype tensors, a float tensor and a number.
+        xd = x.dtype
+        kind = type(b)
+        if kind is float or kind is int:
+            if xd is _F32 or xd is _F64 or (xd is _I64 and kind is int):
+                return x, b, _BY_NP[xd]
+        elif isinstance(b, Tensor):
+            y = b._data
+            if y.dtype is xd and xd is not _HALF:
+                return x, y, _BY_NP[xd]
+        dt = result_dtype(a, b)
+    compute = dt.np if dt.np is not _HALF else _F32
     if x.dtype is not compute:
         x = x.astype(compute)
     if isinstance(b, Tensor):
@@ -52,7 +66,7 @@ def operands(a, b, dt):
         y = b.item()
     else:
         y = b
-    return x, y
+    return x, y, dt
 
 
 def finish(result, dt):

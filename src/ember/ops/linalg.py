@@ -89,7 +89,6 @@ def mm(input, mat2):
 
 
 class BmmBackward0(Node):
-    __slots__ = ("metas",)
 
     def apply(self, grad):                          # batched: the same rule per matrix
         a, b = self.saved

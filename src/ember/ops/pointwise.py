@@ -12,23 +12,23 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ..autograd.graph import Node
-from ._util import as_array, finish, fit, meta, operands, result_dtype
+from ..autograd.graph import Node, _sequence, edge_to
+from ._util import as_array, finish, fit, meta, operands
 
 # -- arithmetic ---------------------------------------------------------------------------
 
 
 def _needs_grad(a, b):
-    return grad_mode.enabled and (a._requires_grad or (isinstance(b, Tensor) and b._requires_grad))
+    return grad_mode.enabled and (a._requires_grad or getattr(b, "_requires_grad", False))
 
 
 class _Binary(Node):
     """A node of a two-input op; remembers each input's shape and dtype to fit grads back."""
 
-    __slots__ = ("metas",)
 
     def __init__(self, a, b):
-        Node.__init__(self, a, b)
+        self._sequence_nr = next(_sequence)
+        self.next_functions = (edge_to(a), edge_to(b))
         self.metas = (meta(a), meta(b))
 
     def grads(self, ga, gb):
@@ -39,7 +39,6 @@ class _Binary(Node):
 
 
 class AddBackward0(_Binary):
-    __slots__ = ("alpha",)
 
     def apply(self, grad):                          # d(a + alpha*b) = (1, alpha)
         alpha = self.alpha
@@ -48,10 +47,9 @@ class AddBackward0(_Binary):
 
 def add(input, other, *, alpha=1, out=None):
     """`input + alpha * other`, with broadcasting and PyTorch's type promotion."""
-    dt = result_dtype(input, other)
+    x, y, dt = operands(input, other)
     if dt is _dtype.bool_ and alpha != 1 and not isinstance(alpha, bool):
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
-    x, y = operands(input, other, dt)
     if alpha != 1:
         y = y * alpha
     result = Tensor._make(finish(x + y, dt))
@@ -64,7 +62,6 @@ def add(input, other, *, alpha=1, out=None):
 
 
 class SubBackward0(_Binary):
-    __slots__ = ("alpha",)
 
     def apply(self, grad):                          # d(a - alpha*b) = (1, -alpha)
         alpha = self.alpha
@@ -79,9 +76,8 @@ def _check_not_bool_sub(dt):
 
 def sub(input, other, *, alpha=1, out=None):
     """`input - alpha * other`."""
-    dt = result_dtype(input, other)
+    x, y, dt = operands(input, other)
     _check_not_bool_sub(dt)
-    x, y = operands(input, other, dt)
     if alpha != 1:
         y = y * alpha
     result = Tensor._make(finish(x - y, dt))
@@ -102,9 +98,8 @@ def rsub(input, other, alpha=1):
     """`other - alpha * input` for a Python scalar `other` (what `2 - t` computes)."""
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
-    dt = result_dtype(input, other)
+    x, y, dt = operands(input, other)
     _check_not_bool_sub(dt)
-    x, y = operands(input, other, dt)
     result = Tensor._make(finish(y - x * alpha if alpha != 1 else y - x, dt))
     if grad_mode.enabled and input._requires_grad:
         result._requires_grad = True
@@ -120,8 +115,7 @@ class MulBackward0(_Binary):
 
 def mul(input, other, *, out=None):
     """Elementwise product, with broadcasting."""
-    dt = result_dtype(input, other)
-    x, y = operands(input, other, dt)
+    x, y, dt = operands(input, other)
     result = Tensor._make(finish(x * y, dt))
     if _needs_grad(input, other):
         node = MulBackward0(input, other)
@@ -149,10 +143,9 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is not None:
         raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
-    dt = result_dtype(input, other)
+    x, y, dt = operands(input, other)
     if dt.category < _dtype.FLOAT:
-        dt = _dtype.get_default_dtype()
-    x, y = operands(input, other, dt)
+        x, y, dt = operands(input, other, _dtype.get_default_dtype())
     result = Tensor._make(finish(x / y, dt))
     if _needs_grad(input, other):
         node = DivBackward0(input, other)
@@ -200,16 +193,14 @@ def floor_divide(input, other, *, out=None):
     """`input // other`: division rounded towards minus infinity (Python's rule)."""
     if not isinstance(input, Tensor):
         return floor_divide(_scalar_tensor(input, other), other)
-    dt = result_dtype(input, other)
-    x, y = operands(input, other, dt)
+    x, y, dt = operands(input, other)
     _integer_zero_check(y, dt)
     result = Tensor._make(finish(np.floor_divide(x, y), dt))
     return _into(out, _not_differentiable(result, "floor_divide", input, other))
 
 
 def _trunc_divide(input, other):
-    dt = result_dtype(input, other)
-    x, y = operands(input, other, dt)
+    x, y, dt = operands(input, other)
     _integer_zero_check(y, dt)
     if dt.category <= _dtype.INT:
         q = np.abs(x) // np.abs(y) * np.sign(x) * np.sign(y)
@@ -229,8 +220,7 @@ def remainder(input, other, *, out=None):
     if not isinstance(input, Tensor):
         result = remainder(_scalar_tensor(input, other), other)
         return _not_differentiable(result.detach(), "remainder", other)
-    dt = result_dtype(input, other)
-    x, y = operands(input, other, dt)
+    x, y, dt = operands(input, other)
     _integer_zero_check(y, dt)
     if dt.category == _dtype.FLOAT:
         # C's fmod, moved into the divisor's sign; keeps fmod's signed zero as PyTorch does
@@ -292,13 +282,14 @@ def _float_power_scalar(x, e):
 
 
 class PowBackward0(Node):
-    __slots__ = ("exponent",)
 
     def apply(self, grad):                          # d(a^e) = e * a^(e-1)
         a, = self.saved
         e = self.exponent
         if e == 0:
             return (zeros_like_tensor(a),)
+        if e == 2:
+            return (grad * (a * 2.0),)               # a^1 is a itself: skip the pow
         return (grad * (pow(a, e - 1) * e),)
 
 
@@ -315,7 +306,6 @@ class PowBackward1(_Binary):
 
 
 class PowBackward2(Node):
-    __slots__ = ("base", "meta")
 
     def apply(self, grad):                          # d(c^b) = c^b * ln c
         result, = self.saved
@@ -329,8 +319,7 @@ def pow(input, exponent, *, out=None):
     """`input ** exponent` for a tensor or Python-scalar exponent; `pow(scalar, tensor)` too."""
     if not isinstance(input, Tensor):
         return _scalar_pow(input, exponent)
-    dt = result_dtype(input, exponent)
-    x, y = operands(input, exponent, dt)
+    x, y, dt = operands(input, exponent)
     if dt.category <= _dtype.INT:
         if np.any(np.asarray(y) < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -358,8 +347,7 @@ def pow(input, exponent, *, out=None):
 
 def _scalar_pow(base, exponent):
     """`base ** exponent` for a Python number `base` and a tensor `exponent`."""
-    dt = result_dtype(exponent, base)
-    y, x = operands(exponent, base, dt)
+    y, x, dt = operands(exponent, base)
     if dt.category <= _dtype.INT and np.any(y < 0):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     result = Tensor._make(finish(np.power(x, y), dt))
@@ -378,8 +366,7 @@ def _scalar_pow(base, exponent):
 
 def _comparison(ufunc):
     def compare(input, other, *, out=None):
-        dt = result_dtype(input, other)
-        x, y = operands(input, other, dt)
+        x, y, _ = operands(input, other)
         return _into(out, Tensor._make(as_array(ufunc(x, y))))
     compare.__name__ = ufunc.__name__
     return compare
@@ -395,13 +382,12 @@ ge = _comparison(np.greater_equal)
 
 def _logical(ufunc, name):
     def op(input, other):
-        dt = result_dtype(input, other)
+        x, y, dt = operands(input, other)
         if dt.category > _dtype.INT:
             raise TypeError(f"unsupported operand type(s) for {name}: 'Tensor' and "
                             f"'{type(other).__name__}'") if not isinstance(other, Tensor) else \
                 RuntimeError(f'"{ufunc.__name__}_cpu" not implemented for '
                              f"'{dt.scalar_name}'")
-        x, y = operands(input, other, dt)
         return Tensor._make(finish(ufunc(x, y), dt))
     op.__name__ = ufunc.__name__
     return op
@@ -420,7 +406,6 @@ def bitwise_not(input):
 
 
 class WhereBackward0(Node):
-    __slots__ = ("condition", "metas")
 
     def apply(self, grad):                          # gradient flows to the chosen side only
         cond = self.condition
@@ -438,11 +423,9 @@ def where(condition, input, other):
             dt = _dtype.combine_categories(_dtype.scalar_dtype(input), _dtype.scalar_dtype(other))
             out = np.where(condition._data, input, other).astype(dt.np)
             return Tensor._make(as_array(out))
-        dt = result_dtype(other, input)
-        y, x = operands(other, input, dt)
+        y, x, dt = operands(other, input)
     else:
-        dt = result_dtype(input, other)
-        x, y = operands(input, other, dt)
+        x, y, dt = operands(input, other)
     cond = condition._data
     if cond.dtype.kind != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "

@@ -32,14 +32,12 @@ def _expand_back(grad, shape, axes, keepdim):
 
 
 class SumBackward0(Node):
-    __slots__ = ("shape",)
 
     def apply(self, grad):                          # every input element counts once
         return (grad.expand(self.shape),)
 
 
 class SumBackward1(Node):
-    __slots__ = ("shape", "axes", "keepdim")
 
     def apply(self, grad):
         return (_expand_back(grad, self.shape, self.axes, self.keepdim),)
@@ -81,14 +79,12 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 class MeanBackward0(Node):
-    __slots__ = ("shape", "count")
 
     def apply(self, grad):                          # each element contributes 1/n
         return (grad.expand(self.shape) / self.count,)
 
 
 class MeanBackward1(Node):
-    __slots__ = ("shape", "axes", "keepdim", "count")
 
     def apply(self, grad):
         return (_expand_back(grad, self.shape, self.axes, self.keepdim) / self.count,)

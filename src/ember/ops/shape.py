@@ -55,14 +55,13 @@ def _infer_shape(shape, numel):
 
 
 class ViewBackward0(Node):
-    __slots__ = ("shape",)
 
     def apply(self, grad):                          # a view only rearranges: reshape back
         return (grad.reshape(self.shape),)
 
 
 class UnsafeViewBackward0(ViewBackward0):
-    __slots__ = ()
+    """Same rule as its base class; PyTorch names this variant separately."""
 
 
 def view(input, *shape):
@@ -126,7 +125,6 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 class ExpandBackward0(Node):
-    __slots__ = ("shape",)
 
     def apply(self, grad):                          # each copy adds to the original element
         return (grad.sum_to_size(self.shape),)
@@ -169,18 +167,17 @@ def expand_as(input, other):
 
 
 class SqueezeBackward0(Node):
-    __slots__ = ("shape",)
 
     def apply(self, grad):
         return (grad.reshape(self.shape),)
 
 
 class SqueezeBackward1(SqueezeBackward0):
-    __slots__ = ()
+    """Same rule as its base class; PyTorch names this variant separately."""
 
 
 class SqueezeBackward2(SqueezeBackward0):
-    __slots__ = ()
+    """Same rule as its base class; PyTorch names this variant separately."""
 
 
 def squeeze(input, dim=None):
@@ -202,7 +199,6 @@ def squeeze(input, dim=None):
 
 
 class UnsqueezeBackward0(Node):
-    __slots__ = ("dim",)
 
     def apply(self, grad):
         return (grad.squeeze(self.dim),)
@@ -220,7 +216,6 @@ def unsqueeze(input, dim):
 
 
 class PermuteBackward0(Node):
-    __slots__ = ("dims",)
 
     def apply(self, grad):                          # undo the permutation
         return (grad.permute(tuple(np.argsort(self.dims))),)
@@ -244,7 +239,6 @@ def permute(input, *dims):
 
 
 class TransposeBackward0(Node):
-    __slots__ = ("dims",)
 
     def apply(self, grad):
         return (grad.transpose(*self.dims),)
@@ -316,13 +310,12 @@ def _view_node_name(key):
 class _IndexBackward(Node):
     """Gradient of `x[key]`: the output gradient put back at the indexed places of zeros."""
 
-    __slots__ = ("key", "shape", "dtype", "accumulate")
 
     def apply(self, grad):
         return (_index_scatter(grad, self.key, self.shape, self.accumulate),)
 
 
-_INDEX_NODES = {name: type(name, (_IndexBackward,), {"__slots__": ()})
+_INDEX_NODES = {name: type(name, (_IndexBackward,), {})
                 for name in ("SelectBackward0", "SliceBackward0", "UnsqueezeBackward0",
                              "AliasBackward0", "IndexBackward0")}
 
@@ -366,7 +359,6 @@ def _index_error_message(x, key, error):
 class IndexPutBackward(Node):
     """Gradient of the scatter used by indexing's backward: index the gradient again."""
 
-    __slots__ = ("key",)
 
     def apply(self, grad):
         return (getitem(grad, self.key),)
@@ -390,7 +382,6 @@ def _index_scatter(grad, key, shape, accumulate):
 class CopySlices(Node):
     """Gradient of `x[key] = value`: the overwritten places get none, `value` gets theirs."""
 
-    __slots__ = ("key", "value_meta")
 
     def apply(self, grad):
         from ._util import fit
@@ -433,7 +424,6 @@ def setitem(input, key, value):
 
 
 class ToCopyBackward0(Node):
-    __slots__ = ("dtype",)
 
     def apply(self, grad):                          # cast the gradient back
         return (grad.to(self.dtype),)
