@@ -151,7 +151,7 @@ def scalar_dtype(value):
         return default_for_category(COMPLEX)
     if isinstance(value, np.generic):
         return scalar_dtype(value.item())
-    raise TypeError(f"unsupported operand type: {kind.__name__}")
+    raise TypeError(f"unsupported operand type(s) for a tensor op: 'Tensor' and '{kind.__name__}'")
 
 
 def can_cast(from_, to):

@@ -11,12 +11,11 @@ from ._tensor import Tensor
 from .ops import linalg, pointwise as pw, reduction, shape
 
 
-def _binary_method(op):
+def _comparison_method(op):
+    # `t == None` or `t == "a"` falls back to Python's identity comparison, as in PyTorch
     def method(self, other):
-        if not isinstance(other, (Tensor, int, float, complex)):
-            if not isinstance(other, np.generic):
-                return NotImplemented       # Python then raises its usual TypeError
-            other = other.item()
+        if not isinstance(other, (Tensor, int, float, complex, np.generic, np.ndarray)):
+            return NotImplemented
         return op(self, other)
     method.__name__ = op.__name__
     return method
@@ -25,18 +24,19 @@ def _binary_method(op):
 T = Tensor
 
 # arithmetic: a + b, b + a, a += b
-T.__add__ = T.__radd__ = _binary_method(pw.add)
-T.__sub__ = _binary_method(pw.sub)
-T.__rsub__ = _binary_method(pw.rsub)
-T.__mul__ = T.__rmul__ = T.mul = _binary_method(pw.mul)
-T.__truediv__ = _binary_method(pw.div)
-T.__rtruediv__ = _binary_method(pw.rdiv)
-T.__floordiv__ = T.floor_divide = _binary_method(pw.floor_divide)
-T.__rfloordiv__ = _binary_method(lambda self, other: pw.floor_divide(other, self))
-T.__mod__ = T.remainder = _binary_method(pw.remainder)
-T.__rmod__ = _binary_method(lambda self, other: pw.remainder(other, self))
-T.__pow__ = T.pow = _binary_method(pw.pow)
-T.__rpow__ = _binary_method(lambda self, other: pw.pow(other, self))
+# (the ops themselves raise TypeError for operands that are neither tensors nor numbers)
+T.__add__ = T.__radd__ = pw.add
+T.__sub__ = pw.sub
+T.__rsub__ = pw.rsub
+T.__mul__ = T.__rmul__ = T.mul = pw.mul
+T.__truediv__ = pw.div
+T.__rtruediv__ = pw.rdiv
+T.__floordiv__ = T.floor_divide = pw.floor_divide
+T.__rfloordiv__ = lambda self, other: pw.floor_divide(other, self)
+T.__mod__ = T.remainder = pw.remainder
+T.__rmod__ = lambda self, other: pw.remainder(other, self)
+T.__pow__ = T.pow = pw.pow
+T.__rpow__ = lambda self, other: pw.pow(other, self)
 T.__matmul__ = T.matmul = linalg.matmul
 T.__rmatmul__ = lambda self, other: linalg.matmul(other, self)
 T.__neg__ = T.neg = T.negative = pw.neg
@@ -58,15 +58,15 @@ T.neg_ = pw.inplace(pw.neg)
 T.abs_ = pw.inplace(pw.abs)
 
 # comparisons and logic
-T.__eq__ = T.eq = _binary_method(pw.eq)
-T.__ne__ = T.ne = _binary_method(pw.ne)
-T.__lt__ = T.lt = _binary_method(pw.lt)
-T.__le__ = T.le = _binary_method(pw.le)
-T.__gt__ = T.gt = _binary_method(pw.gt)
-T.__ge__ = T.ge = _binary_method(pw.ge)
-T.__and__ = T.__rand__ = T.bitwise_and = _binary_method(pw.bitwise_and)
-T.__or__ = T.__ror__ = T.bitwise_or = _binary_method(pw.bitwise_or)
-T.__xor__ = T.__rxor__ = T.bitwise_xor = _binary_method(pw.bitwise_xor)
+T.__eq__ = T.eq = _comparison_method(pw.eq)
+T.__ne__ = T.ne = _comparison_method(pw.ne)
+T.__lt__ = T.lt = _comparison_method(pw.lt)
+T.__le__ = T.le = _comparison_method(pw.le)
+T.__gt__ = T.gt = _comparison_method(pw.gt)
+T.__ge__ = T.ge = _comparison_method(pw.ge)
+T.__and__ = T.__rand__ = T.bitwise_and = _comparison_method(pw.bitwise_and)
+T.__or__ = T.__ror__ = T.bitwise_or = _comparison_method(pw.bitwise_or)
+T.__xor__ = T.__rxor__ = T.bitwise_xor = _comparison_method(pw.bitwise_xor)
 T.__invert__ = T.bitwise_not = pw.bitwise_not
 T.__hash__ = lambda self: id(self)
 
@@ -148,7 +148,10 @@ def _fill_(self, value):
 
 def _zero_(self):
     """Set every element to zero, in place (how the lecture clears `w.grad`)."""
-    return _fill_(self, 0)
+    self._check_inplace()
+    self._data.fill(0)
+    self._bump_version()
+    return self
 
 
 def _copy_(self, src, non_blocking=False):

@@ -251,7 +251,9 @@ class Tensor:
     @property
     def data(self):
         """The same values (shared storage) outside the graph: changes to it are not tracked."""
-        return Tensor._make(self._data)
+        t = _new(Tensor)
+        t._data = self._data
+        return t
 
     @data.setter
     def data(self, value):

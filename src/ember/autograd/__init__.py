@@ -27,7 +27,7 @@ def _make_grads(outputs, grad_outputs):
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                     f"output[{i}] has a shape of {out.shape}.")
             if g._data.dtype != out._data.dtype:
-                if g._data.dtype.kind not in "fc":
+                if (g._data.dtype.kind == "c") != (out._data.dtype.kind == "c"):
                     raise RuntimeError(
                         f"For complex Tensors, both grad_output and output are required to have "
                         f"the same dtype. Mismatch in dtype: grad_output[{i}] has a dtype of "

@@ -14,8 +14,7 @@ from . import grad_mode
 from .graph import AccumulateGrad
 
 
-def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
-                 accumulate=True, allow_unused=True):
+def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, accumulate=True):
     """Backpropagate `root_grads` from the nodes `roots`.
 
     With `accumulate`, leaves' `.grad` are updated (`Tensor.backward`). Otherwise (`autograd.grad`)
@@ -82,16 +81,18 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
 
 
 def _count_dependencies(roots):
+    """For each node reachable from `roots`, the number of edges that lead into it."""
     dependencies = {}
-    seen = set(roots)
     stack = list(roots)
+    root_set = set(stack)
     while stack:
-        node = stack.pop()
-        for next_node, _ in node.next_functions:
+        for next_node, _ in stack.pop().next_functions:
             if next_node is None:
                 continue
-            dependencies[next_node] = dependencies.get(next_node, 0) + 1
-            if next_node not in seen:
-                seen.add(next_node)
-                stack.append(next_node)
+            if next_node in dependencies:
+                dependencies[next_node] += 1
+            else:
+                dependencies[next_node] = 1      # first visit: walk on from it
+                if next_node not in root_set:
+                    stack.append(next_node)
     return dependencies

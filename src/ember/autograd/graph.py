@@ -74,13 +74,14 @@ class Node:
                 "if you need to access saved tensors after calling backward.")
         unpacked = []
         for value, version in zip(values, self._versions):
-            if type(value) is _SavedOutput:
-                if value.version[0] != version:
-                    _raise_modified(value.unpack(self), version, self.name())
-                value = value.unpack(self)
-            elif version is not None and _version_of(value) != version:
-                grad_fn = value._grad_fn
-                _raise_modified(value, version, grad_fn.name() if grad_fn else None)
+            if version is not None:
+                if type(value) is _SavedOutput:
+                    if value.version[0] != version:
+                        _raise_modified(value.unpack(self), version, self.name())
+                    value = value.unpack(self)
+                elif value._version is not None and value._version[0] != version:
+                    grad_fn = value._grad_fn
+                    _raise_modified(value, version, grad_fn.name() if grad_fn else None)
             unpacked.append(value)
         return unpacked
 

@@ -11,6 +11,7 @@ _I64 = np.dtype(np.int64)
 _BY_NP = _dtype._BY_NP
 _ndarray = np.ndarray
 _asarray = np.asarray
+_new = object.__new__
 
 
 def result_dtype(a, b):
@@ -52,6 +53,8 @@ def operands(a, b, dt=None):
             y = b._data
             if y.dtype is xd and xd is not _HALF:
                 return x, y, _BY_NP[xd]
+        if type(b) is _ndarray:
+            b = Tensor._make(b)             # PyTorch treats a NumPy array as a tensor here
         dt = result_dtype(a, b)
     compute = dt.np if dt.np is not _HALF else _F32
     if x.dtype is not compute:
@@ -77,6 +80,17 @@ def finish(result, dt):
     if type(result) is not _ndarray:
         result = _asarray(result)
     return result
+
+
+def wrap(result, dt):
+    """A new tensor holding the op's NumPy result, as an array of dtype `dt`."""
+    if result.dtype is not dt.np:
+        result = result.astype(dt.np)
+    if type(result) is not _ndarray:
+        result = _asarray(result)
+    t = _new(Tensor)
+    t._data = result
+    return t
 
 
 def as_array(result):

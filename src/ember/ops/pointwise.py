@@ -13,85 +13,90 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import Node, _sequence, edge_to
-from ._util import as_array, finish, fit, meta, operands
+from ._util import as_array, fit, meta, operands, wrap
 
 # -- arithmetic ---------------------------------------------------------------------------
 
-
-def _needs_grad(a, b):
-    return grad_mode.enabled and (a._requires_grad or getattr(b, "_requires_grad", False))
+_BOOL = _dtype.bool_
 
 
 class _Binary(Node):
-    """A node of a two-input op; remembers each input's shape and dtype to fit grads back."""
-
+    """A node of a two-input op. It remembers which inputs need a gradient and each input's
+    shape and dtype: a gradient computed for a broadcast or promoted input is summed and cast
+    back to that input (PyTorch's engine does this for every node)."""
 
     def __init__(self, a, b):
         self._sequence_nr = next(_sequence)
         self.next_functions = (edge_to(a), edge_to(b))
-        self.metas = (meta(a), meta(b))
+        self.wants = (self.next_functions[0][0] is not None, self.next_functions[1][0] is not None)
+        self.metas = ((a._data.shape, a._data.dtype), meta(b))
 
-    def grads(self, ga, gb):
-        """The pair returned by `apply`, each gradient fitted to its input, or None."""
-        nf = self.next_functions
-        return (fit(ga(), self.metas[0]) if nf[0][0] is not None else None,
-                fit(gb(), self.metas[1]) if nf[1][0] is not None else None)
+    def fitted(self, ga, gb):
+        """`(ga, gb)`, each fitted to its input's shape and dtype."""
+        if ga is not None:
+            shape, dtype = self.metas[0]
+            if ga._data.shape != shape or ga._data.dtype != dtype:
+                ga = fit(ga, self.metas[0])
+        if gb is not None:
+            shape, dtype = self.metas[1]
+            if gb._data.shape != shape or gb._data.dtype != dtype:
+                gb = fit(gb, self.metas[1])
+        return ga, gb
 
 
 class AddBackward0(_Binary):
-
     def apply(self, grad):                          # d(a + alpha*b) = (1, alpha)
         alpha = self.alpha
-        return self.grads(lambda: grad, lambda: grad if alpha == 1 else grad * alpha)
+        return self.fitted(grad if self.wants[0] else None,
+                           (grad if alpha == 1 else grad * alpha) if self.wants[1] else None)
 
 
 def add(input, other, *, alpha=1, out=None):
     """`input + alpha * other`, with broadcasting and PyTorch's type promotion."""
     x, y, dt = operands(input, other)
-    if dt is _dtype.bool_ and alpha != 1 and not isinstance(alpha, bool):
-        raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if alpha != 1:
+        if dt is _BOOL and not isinstance(alpha, bool):
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
         y = y * alpha
-    result = Tensor._make(finish(x + y, dt))
-    if _needs_grad(input, other):
+    result = wrap(x + y, dt)
+    if grad_mode.enabled and (input._requires_grad or getattr(other, "_requires_grad", False)):
         node = AddBackward0(input, other)
         node.alpha = alpha
-        result._requires_grad = True
-        result._grad_fn = node
-    return _into(out, result)
+        result._requires_grad, result._grad_fn = True, node
+    return result if out is None else _into(out, result)
 
 
 class SubBackward0(_Binary):
-
     def apply(self, grad):                          # d(a - alpha*b) = (1, -alpha)
         alpha = self.alpha
-        return self.grads(lambda: grad, lambda: -grad if alpha == 1 else -grad * alpha)
+        return self.fitted(grad if self.wants[0] else None,
+                           (-grad if alpha == 1 else -grad * alpha) if self.wants[1] else None)
 
 
-def _check_not_bool_sub(dt):
-    if dt is _dtype.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
+def _refuse_bool_sub():
+    raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                       "Use the `^` or `logical_xor()` operator instead.")
 
 
 def sub(input, other, *, alpha=1, out=None):
     """`input - alpha * other`."""
     x, y, dt = operands(input, other)
-    _check_not_bool_sub(dt)
+    if dt is _BOOL:
+        _refuse_bool_sub()
     if alpha != 1:
         y = y * alpha
-    result = Tensor._make(finish(x - y, dt))
-    if _needs_grad(input, other):
+    result = wrap(x - y, dt)
+    if grad_mode.enabled and (input._requires_grad or getattr(other, "_requires_grad", False)):
         node = SubBackward0(input, other)
         node.alpha = alpha
-        result._requires_grad = True
-        result._grad_fn = node
-    return _into(out, result)
+        result._requires_grad, result._grad_fn = True, node
+    return result if out is None else _into(out, result)
 
 
 class RsubBackward1(_Binary):
-    def apply(self, grad):                          # d(c - a) = -1
-        return (fit(-grad, self.metas[0]), None)
+    def apply(self, grad):                          # d(c - alpha*a) = -alpha
+        alpha = self.alpha
+        return self.fitted(-grad if alpha == 1 else -grad * alpha, None)
 
 
 def rsub(input, other, alpha=1):
@@ -99,39 +104,41 @@ def rsub(input, other, alpha=1):
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
     x, y, dt = operands(input, other)
-    _check_not_bool_sub(dt)
-    result = Tensor._make(finish(y - x * alpha if alpha != 1 else y - x, dt))
+    if dt is _BOOL:
+        _refuse_bool_sub()
+    result = wrap(y - x * alpha if alpha != 1 else y - x, dt)
     if grad_mode.enabled and input._requires_grad:
-        result._requires_grad = True
-        result._grad_fn = RsubBackward1(input, None)
+        node = RsubBackward1(input, None)
+        node.alpha = alpha
+        result._requires_grad, result._grad_fn = True, node
     return result
 
 
 class MulBackward0(_Binary):
     def apply(self, grad):                          # d(a*b) = (b, a)
         a, b = self.saved
-        return self.grads(lambda: grad * b, lambda: grad * a)
+        return self.fitted(grad * b if self.wants[0] else None,
+                           grad * a if self.wants[1] else None)
 
 
 def mul(input, other, *, out=None):
     """Elementwise product, with broadcasting."""
     x, y, dt = operands(input, other)
-    result = Tensor._make(finish(x * y, dt))
-    if _needs_grad(input, other):
+    result = wrap(x * y, dt)
+    if grad_mode.enabled and (input._requires_grad or getattr(other, "_requires_grad", False)):
         node = MulBackward0(input, other)
-        nf = node.next_functions
         # save only what the needed gradients use: d/da needs b, d/db needs a
-        node.save_for_backward(input if nf[1][0] is not None else None,
-                               other if nf[0][0] is not None else None)
-        result._requires_grad = True
-        result._grad_fn = node
-    return _into(out, result)
+        node.save_for_backward(input if node.wants[1] else None,
+                               other if node.wants[0] else None)
+        result._requires_grad, result._grad_fn = True, node
+    return result if out is None else _into(out, result)
 
 
 class DivBackward0(_Binary):
     def apply(self, grad):                          # d(a/b) = (1/b, -a/b^2)
         a, b = self.saved
-        return self.grads(lambda: grad / b, lambda: -grad * ((a / b) / b))
+        return self.fitted(grad / b if self.wants[0] else None,
+                           -grad * ((a / b) / b) if self.wants[1] else None)
 
 
 def div(input, other, *, rounding_mode=None, out=None):
@@ -146,13 +153,12 @@ def div(input, other, *, rounding_mode=None, out=None):
     x, y, dt = operands(input, other)
     if dt.category < _dtype.FLOAT:
         x, y, dt = operands(input, other, _dtype.get_default_dtype())
-    result = Tensor._make(finish(x / y, dt))
-    if _needs_grad(input, other):
+    result = wrap(x / y, dt)
+    if grad_mode.enabled and (input._requires_grad or getattr(other, "_requires_grad", False)):
         node = DivBackward0(input, other)
         node.save_for_backward(input if node.next_functions[1][0] is not None else None, other)
-        result._requires_grad = True
-        result._grad_fn = node
-    return _into(out, result)
+        result._requires_grad, result._grad_fn = True, node
+    return result if out is None else _into(out, result)
 
 
 def rdiv(input, other):
@@ -184,8 +190,7 @@ def _not_differentiable(result, op_name, *inputs):
     if grad_mode.enabled and any(isinstance(t, Tensor) and t._requires_grad for t in inputs):
         node = NotImplemented(*inputs)
         node.op_name = op_name
-        result._requires_grad = True
-        result._grad_fn = node
+        result._requires_grad, result._grad_fn = True, node
     return result
 
 
@@ -195,7 +200,7 @@ def floor_divide(input, other, *, out=None):
         return floor_divide(_scalar_tensor(input, other), other)
     x, y, dt = operands(input, other)
     _integer_zero_check(y, dt)
-    result = Tensor._make(finish(np.floor_divide(x, y), dt))
+    result = wrap(np.floor_divide(x, y), dt)
     return _into(out, _not_differentiable(result, "floor_divide", input, other))
 
 
@@ -206,13 +211,14 @@ def _trunc_divide(input, other):
         q = np.abs(x) // np.abs(y) * np.sign(x) * np.sign(y)
     else:
         q = np.trunc(x / y)
-    return _not_differentiable(Tensor._make(finish(q, dt)), "div", input, other)
+    return _not_differentiable(wrap(q, dt), "div", input, other)
 
 
 class RemainderBackward0(_Binary):
     def apply(self, grad):                          # a % b = a - b*floor(a/b): (1, -floor(a/b))
         a, b = self.saved
-        return self.grads(lambda: grad, lambda: -grad * floor_divide(a, b))
+        return self.fitted(grad if self.wants[0] else None,
+                           -grad * floor_divide(a, b) if self.wants[1] else None)
 
 
 def remainder(input, other, *, out=None):
@@ -228,13 +234,12 @@ def remainder(input, other, *, out=None):
         m = np.where((m != 0) & ((np.asarray(y) < 0) != (m < 0)), m + y, m)
     else:
         m = np.remainder(x, y)
-    result = Tensor._make(finish(m, dt))
-    if _needs_grad(input, other):
+    result = wrap(m, dt)
+    if grad_mode.enabled and (input._requires_grad or getattr(other, "_requires_grad", False)):
         node = RemainderBackward0(input, other)
         node.save_for_backward(input, other)
-        result._requires_grad = True
-        result._grad_fn = node
-    return _into(out, result)
+        result._requires_grad, result._grad_fn = True, node
+    return result if out is None else _into(out, result)
 
 
 def _scalar_tensor(value, like):
@@ -257,7 +262,7 @@ def neg(input, *, out=None):
     if grad_mode.enabled and input._requires_grad:
         result._requires_grad = True
         result._grad_fn = NegBackward0(input)
-    return _into(out, result)
+    return result if out is None else _into(out, result)
 
 
 # -- powers ---------------------------------------------------------------------------------
@@ -296,13 +301,9 @@ class PowBackward0(Node):
 class PowBackward1(_Binary):
     def apply(self, grad):                          # d(a^b) = (b * a^(b-1), a^b * ln a)
         a, b, result = self.saved
-
-        def grad_base():
-            return where(b == 0, 0.0, grad * (b * pow(a, b - 1)))
-
-        def grad_exponent():
-            return grad * where((a == 0) & (b >= 0), 0.0, result * log(a))
-        return self.grads(grad_base, grad_exponent)
+        return self.fitted(
+            where(b == 0, 0.0, grad * (b * pow(a, b - 1))) if self.wants[0] else None,
+            grad * where((a == 0) & (b >= 0), 0.0, result * log(a)) if self.wants[1] else None)
 
 
 class PowBackward2(Node):
@@ -328,9 +329,9 @@ def pow(input, exponent, *, out=None):
         value = np.power(x, y)
     else:
         value = _float_power_scalar(x, y)
-    result = Tensor._make(finish(value, dt))
+    result = wrap(value, dt)
     if isinstance(exponent, Tensor):
-        if _needs_grad(input, exponent):
+        if grad_mode.enabled and (input._requires_grad or exponent._requires_grad):
             node = PowBackward1(input, exponent)
             node.save_for_backward(input, exponent)
             node.save_output(result)
@@ -340,9 +341,8 @@ def pow(input, exponent, *, out=None):
         node = PowBackward0(input)
         node.exponent = exponent
         node.save_for_backward(input)
-        result._requires_grad = True
-        result._grad_fn = node
-    return _into(out, result)
+        result._requires_grad, result._grad_fn = True, node
+    return result if out is None else _into(out, result)
 
 
 def _scalar_pow(base, exponent):
@@ -350,14 +350,13 @@ def _scalar_pow(base, exponent):
     y, x, dt = operands(exponent, base)
     if dt.category <= _dtype.INT and np.any(y < 0):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    result = Tensor._make(finish(np.power(x, y), dt))
+    result = wrap(np.power(x, y), dt)
     if grad_mode.enabled and exponent._requires_grad:
         node = PowBackward2(exponent)
         node.base = base
         node.meta = meta(exponent)
         node.save_output(result)
-        result._requires_grad = True
-        result._grad_fn = node
+        result._requires_grad, result._grad_fn = True, node
     return result
 
 
@@ -388,7 +387,7 @@ def _logical(ufunc, name):
                             f"'{type(other).__name__}'") if not isinstance(other, Tensor) else \
                 RuntimeError(f'"{ufunc.__name__}_cpu" not implemented for '
                              f"'{dt.scalar_name}'")
-        return Tensor._make(finish(ufunc(x, y), dt))
+        return wrap(ufunc(x, y), dt)
     op.__name__ = ufunc.__name__
     return op
 
@@ -430,13 +429,12 @@ def where(condition, input, other):
     if cond.dtype.kind != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {condition.dtype.scalar_name}")
-    result = Tensor._make(finish(np.where(cond, x, y), dt))
+    result = wrap(np.where(cond, x, y), dt)
     if grad_mode.enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (input, other)):
         node = WhereBackward0(condition, input, other)
         node.condition = condition
         node.metas = (meta(input), meta(other))
-        result._requires_grad = True
-        result._grad_fn = node
+        result._requires_grad, result._grad_fn = True, node
     return result
 
 
@@ -463,8 +461,7 @@ def _unary(node_cls, input, value, save_input=False, save_output=False):
             node.save_for_backward(input)
         if save_output:
             node.save_output(result)
-        result._requires_grad = True
-        result._grad_fn = node
+        result._requires_grad, result._grad_fn = True, node
     return result
 
 
