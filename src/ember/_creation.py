@@ -1,4 +1,5 @@
 """Making tensors: from Python data, from NumPy, and filled with a constant."""
+import math
 import warnings
 
 import numpy as np
@@ -7,15 +8,12 @@ from . import _dtype
 from ._device import check_cpu
 from ._tensor import Tensor
 
-_KIND_TO_CATEGORY = {"b": _dtype.BOOL, "i": _dtype.INT, "u": _dtype.INT, "f": _dtype.FLOAT,
-                     "c": _dtype.COMPLEX}
-
-
 def array_from_data(data, dtype=None):
     """A fresh array holding `data` (numbers, nested sequences, arrays, tensors).
 
-    Without `dtype`, Python data follows PyTorch's inference: any float makes the default float
-    dtype, otherwise ints make int64 and bools make bool; a NumPy array keeps its own dtype.
+    Without `dtype`, Python data follows PyTorch's inference: the elements' types are promoted
+    together, a Python float counting as the default float dtype, an int as int64, a bool as
+    bool, and a NumPy scalar or tensor element as its own dtype; a NumPy array keeps its dtype.
     """
     if isinstance(data, Tensor):
         array = data._data
@@ -27,25 +25,82 @@ def array_from_data(data, dtype=None):
         return data.astype(dtype.np)
     if isinstance(data, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    try:
-        array = np.array(_plain(data))
-    except ValueError as error:
-        raise ValueError(_ragged_message(data)) from error
-    except OverflowError:
-        raise RuntimeError("Overflow when unpacking long") from None
-    kind = array.dtype.kind
-    if kind not in _KIND_TO_CATEGORY:
-        if array.dtype == object and _has_big_int(array):
-            raise RuntimeError("Overflow when unpacking long")
-        raise TypeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
-    if dtype is None:
-        dtype = _dtype.default_for_category(_KIND_TO_CATEGORY[kind])
-    if array.dtype != dtype.np:
-        if dtype.category < _dtype.FLOAT and kind in "fc" and not np.isfinite(array).all():
-            raise RuntimeError("value cannot be converted to type "
-                               f"{dtype.name} without overflow")
-        array = array.astype(dtype.np)
-    return array
+    leaves = []
+    _collect(data, 0, leaves)
+    inferred = None
+    for leaf in leaves:
+        kind = _leaf_dtype(leaf)
+        inferred = kind if inferred is None else _dtype.promote_types(inferred, kind)
+    target = dtype or inferred or _dtype.get_default_dtype()   # [] is a float tensor
+    _check_range(leaves, target)
+    # NumPy's own inference first, then a cast: a cast wraps integers as C++ (and PyTorch) do
+    array = np.array(_plain(data))
+    return array if array.dtype == target.np else array.astype(target.np)
+
+
+def _leaf_dtype(leaf):
+    if isinstance(leaf, Tensor):
+        return leaf.dtype
+    if isinstance(leaf, np.generic):
+        return _dtype.from_numpy_dtype(leaf.dtype)
+    return _dtype.scalar_dtype(leaf)
+
+
+_SEQUENCES = (list, tuple)
+
+
+def _collect(data, dim, leaves):
+    """Check that `data` is a rectangular nest of sequences of numbers; gather its numbers.
+    The errors are PyTorch's, for ragged lists and for things that are not numbers."""
+    if isinstance(data, _SEQUENCES):
+        first_len = None
+        first_is_seq = None
+        for item in data:
+            is_seq = isinstance(item, _SEQUENCES) or (isinstance(item, (Tensor, np.ndarray))
+                                                      and np.ndim(item) > 0)
+            if first_is_seq is None:
+                first_is_seq = is_seq
+                first_len = len(item) if is_seq else None
+            elif is_seq != first_is_seq:
+                raise TypeError("not a sequence" if first_is_seq else
+                                f"'{type(item).__name__}' object cannot be interpreted as an "
+                                "integer")
+            elif is_seq and len(item) != first_len:
+                raise ValueError(f"expected sequence of length {first_len} at dim {dim + 1} "
+                                 f"(got {len(item)})")
+            _collect(item, dim + 1, leaves)
+        return
+    if isinstance(data, Tensor):
+        leaves.append(data)
+        return
+    if isinstance(data, np.ndarray):
+        leaves.append(data.reshape(())[()])
+        return
+    if isinstance(data, (bool, int, float, complex, np.generic)):
+        leaves.append(data)
+        return
+    if isinstance(data, (str, bytes)):
+        raise ValueError(f"too many dimensions '{type(data).__name__}'")
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _check_range(leaves, target):
+    """PyTorch refuses Python numbers that do not fit the target integer type."""
+    if target.category > _dtype.INT:
+        return
+    info = np.iinfo(target.np) if target is not _dtype.bool_ else None
+    for leaf in leaves:
+        if isinstance(leaf, (float, int)) and not isinstance(leaf, bool):
+            if isinstance(leaf, int) and not -2 ** 63 <= leaf < 2 ** 63:
+                raise ValueError("Overflow when unpacking long long")
+            if info is None:
+                continue
+            too_big = leaf != leaf or leaf > info.max      # nan counts as too big
+            # unsigned types take negatives down to -max, wrapping them (C++'s rule)
+            too_small = leaf < (info.min if info.min < 0 else -info.max)
+            if too_big or too_small:
+                raise RuntimeError(f"value cannot be converted to type {target.name} without "
+                                   "overflow")
 
 
 def _plain(data):
@@ -56,35 +111,6 @@ def _plain(data):
     if isinstance(data, (list, tuple)):
         return [_plain(d) for d in data]
     return data
-
-
-def _first_leaf(data):
-    while isinstance(data, (list, tuple)) and data:
-        data = data[0]
-    return data
-
-
-def _has_big_int(array):
-    return any(isinstance(v, int) for v in array.flat)
-
-
-def _ragged_message(data):
-    """PyTorch's message for nested lists of unequal lengths."""
-    def walk(seq, dim):
-        if not isinstance(seq, (list, tuple)) or not seq:
-            return None
-        first = seq[0]
-        if isinstance(first, (list, tuple)):
-            for item in seq[1:]:
-                if not isinstance(item, (list, tuple)) or len(item) != len(first):
-                    got = len(item) if isinstance(item, (list, tuple)) else type(item).__name__
-                    return f"expected sequence of length {len(first)} at dim {dim + 1} (got {got})"
-            for item in seq:
-                found = walk(item, dim + 1)
-                if found:
-                    return found
-        return None
-    return walk(data, 0) or "could not convert data to a tensor"
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -128,7 +154,7 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
-def _size(size):
+def _size(size, name="zeros"):
     """Sizes given as `f(2, 3)` or `f((2, 3))` or `f([2, 3])`."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
@@ -139,41 +165,56 @@ def _size(size):
         raise TypeError(f"zeros(): argument 'size' (position 1) must be tuple of ints, but "
                         f"found element of type {type(bad).__name__} at pos 0") from None
     if any(s < 0 for s in shape):
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
-                           f"[{', '.join(map(str, shape))}]")
+        raise RuntimeError(f"{name}: Dimension size must be non-negative.")
     return shape
 
 
-def _filled(fill, size, dtype, device, requires_grad, default=None):
+def _filled(fill, size, dtype, device, requires_grad, default=None, name="zeros"):
     check_cpu(device)
     dt = _dtype.to_dtype(dtype) if dtype is not None else (default or _dtype.get_default_dtype())
-    out = Tensor._make(np.full(_size(size), fill, dt.np))
+    if isinstance(fill, (int, float)) and not isinstance(fill, bool):
+        _check_range([fill], dt)
+        if dt.category == _dtype.FLOAT and math.isfinite(fill) and not math.isfinite(
+                float(np.array(fill, dt.np))):
+            raise RuntimeError(f"value cannot be converted to type {_C_FLOAT[dt.name]} without "
+                               "overflow")
+    out = Tensor._make(np.full(_size(size, name), fill, dt.np))
     if requires_grad:
-        out.requires_grad_(True)
+        if dt.category < _dtype.FLOAT:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        out._requires_grad = True
     return out
+
+
+_C_FLOAT = {"float16": "c10::Half", "float32": "float", "float64": "double"}
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """A tensor of zeros; float32 unless `dtype` says otherwise."""
-    return _filled(0, size, dtype, device, requires_grad)
+    return _filled(0, size, dtype, device, requires_grad, name="zeros")
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """A tensor of ones; float32 unless `dtype` says otherwise."""
-    return _filled(1, size, dtype, device, requires_grad)
+    return _filled(1, size, dtype, device, requires_grad, name="ones")
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
           memory_format=None):
     """An uninitialised tensor in PyTorch; zeros in ember (reading it is still a bug)."""
-    return _filled(0, size, dtype, device, requires_grad)
+    return _filled(0, size, dtype, device, requires_grad, name="empty")
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """A tensor filled with `fill_value`, whose dtype follows the fill value's type."""
-    default = None if dtype is not None else _dtype.scalar_dtype(
-        fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
-    return _filled(fill_value, (tuple(size),), dtype, device, requires_grad, default)
+    if not isinstance(size, (tuple, list, Tensor)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    default = None if dtype is not None else _dtype.scalar_dtype(fill_value)
+    return _filled(fill_value, (tuple(size),), dtype, device, requires_grad, default, "full")
 
 
 def _like(t, fill, dtype, requires_grad):
@@ -219,6 +260,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     else:
         dt = _dtype.to_dtype(dtype)
     start, end, step = values
+    if (step > 0 and start > end) or (step < 0 and start < end):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     count = max(int(np.ceil((end - start) / step)), 0)
     # PyTorch computes each element as start + i * step (in double for floats).
     array = (start + np.arange(count, dtype=np.float64 if dt.category >= _dtype.FLOAT

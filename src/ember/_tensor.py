@@ -4,11 +4,11 @@
 - `_requires_grad`: True for a leaf that asked for gradients and for every result computed from one
 - `_grad_fn`: the backward node that made this tensor (None for a leaf)
 - `_grad`: the accumulated gradient of a leaf (`.grad`)
-- `_version`: a counter shared with views, bumped by every in-place op, so that backward can tell
-  when a value it saved was overwritten (None until first needed: most tensors never need it)
+- `_version_counter`: a one-item list shared with views, bumped by every in-place op, so that
+  backward can tell when a value it saved was overwritten (None until first needed)
 
-The Python operators and most methods are attached at the bottom of this file from `ops/`,
-where each op sits next to its derivative.
+The Python operators and most methods are attached in `_methods.py` from `ops/`, where each op
+sits next to its derivative.
 """
 import warnings
 import weakref
@@ -41,7 +41,7 @@ class Tensor:
     _requires_grad = False
     _grad_fn = None
     _grad = None
-    _version = None
+    _version_counter = None
     _accumulator = None
     _base = None
     _hooks = None
@@ -80,6 +80,8 @@ class Tensor:
         """The shape as an `ember.Size`, or the length of one dimension."""
         if dim is None:
             return Size(self._data.shape)
+        if self._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
 
     def dim(self):
@@ -127,6 +129,8 @@ class Tensor:
         """Without an argument, the legacy type name (`'torch.FloatTensor'`); with one, a cast."""
         if dtype is None:
             return self.dtype.tensor_type
+        if isinstance(dtype, _LegacyTypeMeta):
+            dtype = dtype._dtype
         return self.to(_dtype.to_dtype(dtype))
 
     # -- autograd fields --------------------------------------------------------------------
@@ -184,9 +188,15 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
                                 f"type {type(value).__name__}")
             if value._data.dtype != self._data.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_NAMES[value.dtype.name]}' "
+                    f"to a tensor with grad_dtype '{self.dtype.scalar_name}'. The gradient must "
+                    "match the tensor's grad_dtype (defaults to the tensor's dtype).")
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{_dims_str(value.shape)}' to a "
+                    f"tensor of size '{_dims_str(self.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size")
         self._grad = value
 
     @property
@@ -208,7 +218,8 @@ class Tensor:
             t = me()
             if t is not None:
                 t._grad = grad._detached_copy() if t._grad is None else t._grad + grad
-        self._grad_fn.register_prehook(keep)
+        # runs after the tensor's hooks, whenever they were registered, as in PyTorch
+        self._grad_fn._retain_grad_hook = keep
 
     def register_hook(self, hook):
         """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor
@@ -259,12 +270,15 @@ class Tensor:
     def data(self, value):
         if not isinstance(value, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self._requires_grad and value._data.dtype.kind not in "fc":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                               "point or complex dtype")
         self._data = value._data
 
     def detach(self):
         """A tensor sharing this one's storage and version counter, cut from the graph."""
         out = Tensor._make(self._data)
-        out._version = self._shared_version()
+        out._version_counter = self._shared_version()
         return out
 
     def detach_(self):
@@ -288,7 +302,9 @@ class Tensor:
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        return self._data if dtype is None else self._data.astype(dtype)
+        if dtype is not None:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def tolist(self):
         return self._data.tolist()
@@ -309,29 +325,31 @@ class Tensor:
     # -- version counting and in-place checks -----------------------------------------------
 
     @property
-    def _version_count(self):
-        return 0 if self._version is None else self._version[0]
+    def _version(self):
+        """How many in-place changes this tensor's storage has seen (PyTorch's `_version`)."""
+        return 0 if self._version_counter is None else self._version_counter[0]
 
     def _shared_version(self):
-        if self._version is None:
-            self._version = [0]
-        return self._version
+        if self._version_counter is None:
+            self._version_counter = [0]
+        return self._version_counter
 
     def _check_inplace(self):
         """PyTorch's refusals before an in-place op (checked before anything is written)."""
-        if grad_mode.enabled and self._requires_grad and self._grad_fn is None:
+        if grad_mode.enabled and self._requires_grad:
+            if self._grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
             base = self._base
-            if base is not None and base._requires_grad:
+            if base is not None and base._grad_fn is None and base._requires_grad:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used "
                                    "in an in-place operation.")
-            raise RuntimeError("a leaf Variable that requires grad is being used in an "
-                               "in-place operation.")
 
     def _bump_version(self):
-        if self._version is None:
-            self._version = [1]
+        if self._version_counter is None:
+            self._version_counter = [1]
         else:
-            self._version[0] += 1
+            self._version_counter[0] += 1
 
     # -- Python protocol --------------------------------------------------------------------
 
@@ -360,12 +378,17 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous"
+                               if self._data.size == 0 else
+                               "Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.item() if self._data.ndim == 0 else self._data.reshape(()))
 
     def __float__(self):
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
+        if self._requires_grad:
+            warn_once("Converting a tensor with requires_grad=True to a scalar may lead to "
+                      "unexpected behavior.\nConsider using tensor.detach() first.")
         return float(self._data.reshape(()).item())
 
     def __int__(self):
@@ -404,6 +427,26 @@ class Tensor:
         return out
 
 
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+            "complex128": "c10::complex<double>"}
+
+
+def _dims_str(shape):
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
+_warned = set()
+
+
+def warn_once(message, category=UserWarning):
+    """Warn the first time only, in this process (PyTorch's TORCH_WARN_ONCE)."""
+    if message not in _warned:
+        _warned.add(message)
+        warnings.warn(message, category, stacklevel=3)
+
+
 def _rebuild(array, requires_grad):
     return Tensor._make(array, requires_grad)
 
@@ -412,6 +455,14 @@ class Size(tuple):
     """A tensor's shape: a tuple that prints as `torch.Size([2, 3])`."""
 
     __slots__ = ()
+
+    def __new__(cls, sizes=()):
+        sizes = tuple(sizes)
+        for i, s in enumerate(sizes):
+            if not hasattr(s, "__index__"):
+                raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is "
+                                f"'{type(s).__name__}')")
+        return tuple.__new__(cls, (s.__index__() for s in sizes))
 
     def __repr__(self):
         return f"torch.Size([{', '.join(map(str, self))}])"
@@ -429,7 +480,10 @@ class Size(tuple):
         return Size(item) if isinstance(key, slice) else item
 
     def __add__(self, other):
-        return Size(tuple.__add__(self, other))
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
 
 
 def _wrap_dim(dim, ndim):
@@ -446,8 +500,19 @@ def _legacy_array(args, dt):
     """The array for `Tensor(list)` / `Tensor(*sizes)` / `FloatTensor(...)`."""
     if not args:
         return np.zeros((0,), dt.np)
+    if len(args) == 1 and isinstance(args[0], Size):
+        args = tuple(args[0])
     if len(args) == 1 and isinstance(args[0], Tensor):
+        if args[0]._data.dtype != dt.np:
+            raise TypeError(f"expected TensorOptions(dtype={_C_NAMES[dt.name]}, device=cpu, "
+                            "layout=Strided, requires_grad=false (default), pinned_memory=false "
+                            "(default), memory_format=(nullopt)) (got TensorOptions(dtype="
+                            f"{_C_NAMES[args[0].dtype.name]}, device=cpu, layout=Strided, "
+                            "requires_grad=false (default), pinned_memory=false (default), "
+                            "memory_format=(nullopt)))")
         return args[0]._data
+    if len(args) == 1 and isinstance(args[0], (float, complex, bool)):
+        raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
     if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
         from ._creation import array_from_data
         return array_from_data(args[0], dt)

@@ -79,21 +79,21 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     roots = _roots(outputs)
     root_grads = _make_grads(outputs, grads)
     inputs = _as_tuple(inputs)
-    if inputs is not None and len(inputs) == 0:
-        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-    if inputs is None:
-        run_backward(roots, root_grads, retain_graph, create_graph)
-        return
-    # Accumulate only into the chosen inputs (which may be non-leaves).
-    captured = run_backward(roots, root_grads, retain_graph, create_graph, inputs=inputs,
-                            accumulate=False)
-    for t, g in zip(inputs, captured):
-        if g is None:
-            continue
-        if t._grad is None:
-            t._grad = g if create_graph else g._detached_copy()
-        else:
-            t._grad = t._grad + g
+    if inputs is not None:
+        if len(inputs) == 0:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        for t in inputs:
+            t.retain_grad()          # a non-leaf input keeps its gradient, as in PyTorch
+    if create_graph:
+        _tensor.warn_once(
+            "Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this "
+            "function, make sure to reset the .grad fields of your parameters to None after use "
+            "to break the cycle and avoid the leak.")
+    # With `inputs`, only those leaves accumulate; non-leaf inputs keep theirs via retain_grad.
+    leaves = None if inputs is None else {t._grad_accumulator() for t in inputs if t.is_leaf}
+    run_backward(roots, root_grads, retain_graph, create_graph, only_leaves=leaves)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -120,17 +120,16 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     roots = _roots(outputs)
     root_grads = _make_grads(outputs, grads)
-    captured = run_backward(roots, root_grads, retain_graph, create_graph, inputs=inputs,
-                            accumulate=False)
+    captured = run_backward(roots, root_grads, retain_graph, create_graph, capture=inputs)
     result = []
-    for t, g in zip(inputs, captured):
+    for index, (t, g) in enumerate(zip(inputs, captured)):
         if g is None:
             if materialize_grads:
                 g = _tensor.Tensor._make(np.zeros_like(t._data))
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
-                                   "desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {index} appears to not "
+                                   "have been used in the graph. Set allow_unused=True if this "
+                                   "is the desired behavior.")
         elif not create_graph:
             g = g.detach()
         result.append(g)

@@ -14,20 +14,21 @@ from . import grad_mode
 from .graph import AccumulateGrad
 
 
-def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, accumulate=True):
-    """Backpropagate `root_grads` from the nodes `roots`.
+def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
+                 only_leaves=None):
+    """Backpropagate `root_grads` from the nodes `roots`, adding into leaves' `.grad`.
 
-    With `accumulate`, leaves' `.grad` are updated (`Tensor.backward`). Otherwise (`autograd.grad`)
-    the gradients arriving at `inputs` are captured and returned, and no `.grad` changes.
+    `capture` (for `autograd.grad`): tensors whose gradients are returned instead; then no
+    `.grad` changes. `only_leaves`: the AccumulateGrad nodes allowed to run (`inputs=`).
     """
-    # Where to stop and capture: the edge of each requested input.
-    capture = None
-    if inputs is not None:
-        capture = {}
-        for i, t in enumerate(inputs):
+    captured = None
+    if capture is not None:
+        where = {}
+        for i, t in enumerate(capture):
             node = t._grad_fn if t._grad_fn is not None else t._grad_accumulator()
-            capture.setdefault(node, []).append(i)
-    captured = [None] * len(inputs) if inputs is not None else None
+            where.setdefault(node, []).append(i)
+        captured = [None] * len(capture)
+        only_leaves = ()
 
     dependencies = _count_dependencies(roots)
     buffers = {}
@@ -51,10 +52,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                     new = hook(grad)
                     if new is not None:
                         grad = new
-            if capture is not None and node in capture:
-                for i in capture[node]:
+            if node._retain_grad_hook is not None:
+                node._retain_grad_hook(grad)
+            if captured is not None and node in where:
+                for i in where[node]:
                     captured[i] = grad
-            if not accumulate and type(node) is AccumulateGrad:
+            if only_leaves is not None and type(node) is AccumulateGrad \
+                    and node not in only_leaves:
                 continue
             grads = node.apply(grad)
             if not retain_graph and node._saved:

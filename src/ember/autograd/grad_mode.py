@@ -3,6 +3,7 @@
 Ops read `grad_mode.enabled` directly (a module attribute), so the check costs one lookup.
 """
 import functools
+import inspect
 
 enabled = True
 
@@ -28,10 +29,30 @@ class _GradModeContext:
         return False
 
     def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+            return self._wrap_generator(func)
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             with self.clone():
                 return func(*args, **kwargs)
+        return wrapper
+
+    def _wrap_generator(self, func):
+        # A generator runs in pieces: each piece runs in this mode, and the caller's own mode
+        # is back in force between them.
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            gen = func(*args, **kwargs)
+            try:
+                with self.clone():
+                    value = next(gen)
+                while True:
+                    sent = yield value
+                    with self.clone():
+                        value = gen.send(sent)
+            except StopIteration as stop:
+                return stop.value
         return wrapper
 
     def clone(self):

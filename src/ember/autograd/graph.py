@@ -28,6 +28,7 @@ class Node:
     _versions = ()
     _pre_hooks = None
     _post_hooks = None
+    _retain_grad_hook = None      # set by Tensor.retain_grad; runs after the pre-hooks
 
     def __init__(self, *inputs):
         self._sequence_nr = next(_sequence)
@@ -56,10 +57,10 @@ class Node:
         """Keep this node's own output. Only its array and version counter are stored (the
         tensor itself would point back at this node, a reference cycle); backward rebuilds a
         tensor whose grad_fn is this node, so higher-order gradients still flow through it."""
-        if out._version is None:
-            out._version = [0]
-        self._saved = self._saved + (_SavedOutput(out._data, out._version, type(out)),)
-        self._versions = self._versions + (out._version[0],)
+        if out._version_counter is None:
+            out._version_counter = [0]
+        self._saved = self._saved + (_SavedOutput(out._data, out._version_counter, type(out)),)
+        self._versions = self._versions + (out._version_counter[0],)
 
     @property
     def saved(self):
@@ -79,7 +80,7 @@ class Node:
                     if value.version[0] != version:
                         _raise_modified(value.unpack(self), version, self.name())
                     value = value.unpack(self)
-                elif value._version is not None and value._version[0] != version:
+                elif value._version_counter is not None and value._version_counter[0] != version:
                     grad_fn = value._grad_fn
                     _raise_modified(value, version, grad_fn.name() if grad_fn else None)
             unpacked.append(value)
@@ -104,12 +105,22 @@ class Node:
         self._pre_hooks.append(fn)
         return _RemovableHandle(self._pre_hooks, fn)
 
+    @property
+    def metadata(self):
+        """A dict for the user's own notes about this node."""
+        if "_metadata" not in self.__dict__:
+            self._metadata = {}
+        return self._metadata
+
     def __repr__(self):
-        return f"<{self.name()} object at {id(self):#x}>"
+        return f"<{type(self).__name__} object at {id(self):#x}>"
 
 
 class AccumulateGrad(Node):
     """The end of the graph at a leaf: adds the arriving gradient into `variable.grad`."""
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
 
     def __init__(self, variable):
         # after every op node: an AccumulateGrad runs as soon as it is ready, as in PyTorch
@@ -156,12 +167,12 @@ class _SavedOutput:
 
     def unpack(self, node):
         out = self.cls._make(self.data, True, node)
-        out._version = self.version
+        out._version_counter = self.version
         return out
 
 
 def _version_of(value):
-    version = getattr(value, "_version", False)
+    version = getattr(value, "_version_counter", False)
     if version is False:
         return None                      # not a tensor: a Python scalar, a shape, ...
     return 0 if version is None else version[0]

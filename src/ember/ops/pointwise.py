@@ -93,10 +93,11 @@ def sub(input, other, *, alpha=1, out=None):
     return result if out is None else _into(out, result)
 
 
-class RsubBackward1(_Binary):
+class RsubBackward1(Node):
     def apply(self, grad):                          # d(c - alpha*a) = -alpha
         alpha = self.alpha
-        return self.fitted(-grad if alpha == 1 else -grad * alpha, None)
+        g = -grad if alpha == 1 else -grad * alpha
+        return (fit(g, self.meta),)
 
 
 def rsub(input, other, alpha=1):
@@ -108,8 +109,8 @@ def rsub(input, other, alpha=1):
         _refuse_bool_sub()
     result = wrap(y - x * alpha if alpha != 1 else y - x, dt)
     if grad_mode.enabled and input._requires_grad:
-        node = RsubBackward1(input, None)
-        node.alpha = alpha
+        node = RsubBackward1(input)
+        node.alpha, node.meta = alpha, meta(input)
         result._requires_grad, result._grad_fn = True, node
     return result
 

@@ -16,7 +16,7 @@ from ._util import as_array
 def _as_view(base, array, node=None):
     """A tensor viewing `array` (a NumPy view of `base`'s storage)."""
     out = Tensor._make(array)
-    out._version = base._shared_version()
+    out._version_counter = base._shared_version()
     out._base = base if base._base is None else base._base
     if node is not None:
         out._requires_grad, out._grad_fn = True, node
@@ -325,8 +325,15 @@ def getitem(input, key):
     np_key = _index_key(key)
     x = input._data
     advanced = _is_advanced(np_key)
+    view_key = np_key
+    if not advanced:
+        # NumPy returns a copied scalar for an all-integer key; a trailing `...` keeps it a
+        # 0-d view, as PyTorch's `t[1]` is (writing to it writes into `t`).
+        items = np_key if isinstance(np_key, tuple) else (np_key,)
+        if not any(k is Ellipsis for k in items):
+            view_key = items + (Ellipsis,)
     try:
-        array = x[np_key]
+        array = x[view_key]
     except IndexError as error:
         raise IndexError(_index_error_message(x, np_key, error)) from None
     node = None
@@ -382,6 +389,9 @@ def _index_scatter(grad, key, shape, accumulate):
 class CopySlices(Node):
     """Gradient of `x[key] = value`: the overwritten places get none, `value` gets theirs."""
 
+    def name(self):
+        return "torch::autograd::CopySlices"
+
 
     def apply(self, grad):
         from ._util import fit
@@ -398,6 +408,10 @@ class CopySlices(Node):
 
 def setitem(input, key, value):
     """`x[key] = value`, in place."""
+    if grad_mode.enabled and input._requires_grad and input._grad_fn is None:
+        # PyTorch writes through a view of `input`, hence the view wording
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
     input._check_inplace()
     np_key = _index_key(key)
     value_array = value._data if isinstance(value, Tensor) else value
