@@ -35,12 +35,9 @@ class FakeDtype:
         return "torch." + self.name
 
 
-class FakeNode:
-    def __init__(self, name):
-        self._name = name
-
-    def name(self):
-        return self._name
+def FakeNode(class_name):
+    """A stand-in node whose class has the torch node's class name (what repr shows)."""
+    return type(class_name, (), {})()
 
 
 class FakeTensor:
@@ -56,7 +53,7 @@ class FakeTensor:
 
 def fake_of(t):
     """The stand-in holding the same values, dtype and autograd state as torch tensor `t`."""
-    grad_fn = FakeNode(t.grad_fn.name()) if t.grad_fn is not None else None
+    grad_fn = FakeNode(type(t.grad_fn).__name__) if t.grad_fn is not None else None
     data = t.detach().resolve_neg().resolve_conj().numpy().copy()
     return FakeTensor(data, str(t.dtype).removeprefix("torch."), t.requires_grad, grad_fn)
 

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from ._tensor import Tensor
-from .ops import linalg, pointwise as pw, reduction, shape
+from .ops import inplace, linalg, pointwise as pw, reduction, shape
 
 
 def _comparison_method(op):
@@ -47,15 +47,15 @@ T.sub = lambda self, other, *, alpha=1: pw.sub(self, other, alpha=alpha)
 T.div = T.divide = lambda self, other, *, rounding_mode=None: pw.div(
     self, other, rounding_mode=rounding_mode)
 
-T.__iadd__ = T.add_ = pw.inplace(pw.add)
-T.__isub__ = T.sub_ = pw.inplace(pw.sub)
-T.__imul__ = T.mul_ = pw.inplace(pw.mul)
-T.__itruediv__ = T.div_ = pw.inplace(pw.div)
-T.__ifloordiv__ = T.floor_divide_ = pw.inplace(pw.floor_divide)
-T.__imod__ = T.remainder_ = pw.inplace(pw.remainder)
-T.__ipow__ = T.pow_ = pw.inplace(pw.pow)
-T.neg_ = pw.inplace(pw.neg)
-T.abs_ = pw.inplace(pw.abs)
+T.__iadd__ = T.add_ = inplace.inplace(pw.add)
+T.__isub__ = T.sub_ = inplace.inplace(pw.sub)
+T.__imul__ = T.mul_ = inplace.inplace(pw.mul)
+T.__itruediv__ = T.div_ = inplace.inplace(pw.div)
+T.__ifloordiv__ = T.floor_divide_ = inplace.inplace(pw.floor_divide)
+T.__imod__ = T.remainder_ = inplace.inplace(pw.remainder)
+T.__ipow__ = T.pow_ = inplace.inplace(pw.pow)
+T.neg_ = inplace.inplace(pw.neg)
+T.abs_ = inplace.inplace(pw.abs)
 
 # comparisons and logic
 T.__eq__ = T.eq = _comparison_method(pw.eq)
@@ -74,9 +74,9 @@ T.__hash__ = lambda self: id(self)
 for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "reciprocal", "sign"):
     _op = getattr(pw, _name)
     setattr(T, _name, _op)
-    setattr(T, _name + "_", pw.inplace(_op))
+    setattr(T, _name + "_", inplace.inplace(_op))
 T.relu = pw.relu
-T.relu_ = pw.inplace(pw.relu)
+T.relu_ = inplace.inplace(pw.relu)
 
 # reductions
 T.sum = reduction.sum
@@ -138,36 +138,7 @@ T.byte = _cast("uint8")
 T.bool = _cast("bool_")
 
 
-def _fill_(self, value):
-    """Write `value` into every element, in place."""
-    self._check_inplace()
-    self._data.fill(value.item() if isinstance(value, Tensor) else value)
-    self._bump_version()
-    return self
-
-
-def _zero_(self):
-    """Set every element to zero, in place (how the lecture clears `w.grad`)."""
-    self._check_inplace()
-    self._data.fill(0)
-    self._bump_version()
-    return self
-
-
-def _copy_(self, src, non_blocking=False):
-    """Copy `src`'s values (broadcast, cast) into this tensor, in place."""
-    self._check_inplace()
-    src_array = src._data if isinstance(src, Tensor) else src
-    try:
-        self._data[...] = src_array
-    except ValueError:
-        raise RuntimeError(f"output with shape [{', '.join(map(str, self._data.shape))}] doesn't "
-                           f"match the broadcast shape") from None
-    self._bump_version()
-    return self
-
-
-T.fill_ = _fill_
-T.zero_ = _zero_
-T.copy_ = _copy_
+T.fill_ = inplace.fill_
+T.zero_ = inplace.zero_
+T.copy_ = inplace.copy_
 del T

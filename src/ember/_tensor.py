@@ -43,7 +43,8 @@ class Tensor:
     _grad = None
     _version_counter = None
     _accumulator = None
-    _base = None
+    _base = None            # for a view: the tensor whose storage it views
+    _view_fn = None         # for a view: rebuilds it from `_base` (see ops/inplace.py)
     _hooks = None
     _retains_grad = False
 

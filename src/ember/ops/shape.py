@@ -11,13 +11,23 @@ from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ._util import as_array
+from .inplace import copy_, inplace
 
 
-def _as_view(base, array, node=None):
-    """A tensor viewing `array` (a NumPy view of `base`'s storage)."""
+def _as_view(base, array, node, replay):
+    """A tensor viewing `array` (a NumPy view of `base`'s storage).
+
+    `replay(t)` applies the same view op to another tensor `t`; composed with the base's own,
+    it rebuilds this view from the root base, which is how an in-place op on the view is
+    recorded on the base (see ops/inplace.py).
+    """
     out = Tensor._make(array)
     out._version_counter = base._shared_version()
-    out._base = base if base._base is None else base._base
+    if base._base is None:
+        out._base, out._view_fn = base, replay
+    else:
+        outer = base._view_fn
+        out._base, out._view_fn = base._base, lambda t: replay(outer(t))
     if node is not None:
         out._requires_grad, out._grad_fn = True, node
     return out
@@ -81,13 +91,13 @@ def view(input, *shape):
     if _recording(input):
         node = ViewBackward0(input)
         node.shape = x.shape
-    return _as_view(input, array, node)
+    return _as_view(input, array, node, lambda t: view(t, shape))
 
 
 def _view_dtype(input, dt):
     if dt.itemsize != input._data.itemsize:
         raise RuntimeError("ember supports view(dtype) only between dtypes of the same size")
-    return _as_view(input, input._data.view(dt.np))
+    return _as_view(input, input._data.view(dt.np), None, lambda t: _view_dtype(t, dt))
 
 
 def reshape(input, *shape):
@@ -101,7 +111,7 @@ def reshape(input, *shape):
         node = (ViewBackward0 if is_view else UnsafeViewBackward0)(input)
         node.shape = x.shape
     if is_view:
-        return _as_view(input, array, node)
+        return _as_view(input, array, node, lambda t: reshape(t, shape))
     out = Tensor._make(array)
     if node is not None:
         out._requires_grad, out._grad_fn = True, node
@@ -159,7 +169,7 @@ def expand(input, *sizes):
     if _recording(input):
         node = ExpandBackward0(input)
         node.shape = x.shape
-    return _as_view(input, array, node)
+    return _as_view(input, array, node, lambda t: expand(t, target))
 
 
 def expand_as(input, other):
@@ -195,7 +205,8 @@ def squeeze(input, dim=None):
     if _recording(input):
         node = cls(input)
         node.shape = x.shape
-    return _as_view(input, np.squeeze(x, axis=axes) if axes else x.view(), node)
+    return _as_view(input, np.squeeze(x, axis=axes) if axes else x.view(), node,
+                    lambda t: squeeze(t, dim))
 
 
 class UnsqueezeBackward0(Node):
@@ -212,7 +223,7 @@ def unsqueeze(input, dim):
     if _recording(input):
         node = UnsqueezeBackward0(input)
         node.dim = d
-    return _as_view(input, np.expand_dims(x, d), node)
+    return _as_view(input, np.expand_dims(x, d), node, lambda t: unsqueeze(t, d))
 
 
 class PermuteBackward0(Node):
@@ -235,7 +246,7 @@ def permute(input, *dims):
     if _recording(input):
         node = PermuteBackward0(input)
         node.dims = dims
-    return _as_view(input, np.transpose(x, dims), node)
+    return _as_view(input, np.transpose(x, dims), node, lambda t: permute(t, dims))
 
 
 class TransposeBackward0(Node):
@@ -252,7 +263,8 @@ def transpose(input, dim0, dim1):
     if _recording(input):
         node = TransposeBackward0(input)
         node.dims = (d0, d1)
-    return _as_view(input, np.swapaxes(x, d0, d1) if x.ndim else x.view(), node)
+    return _as_view(input, np.swapaxes(x, d0, d1) if x.ndim else x.view(), node,
+                    lambda t: transpose(t, d0, d1))
 
 
 class TBackward0(Node):
@@ -266,7 +278,7 @@ def t(input):
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
     node = TBackward0(input) if _recording(input) else None
-    return _as_view(input, x.T, node)
+    return _as_view(input, x.T, node, t)
 
 
 # -- indexing ---------------------------------------------------------------------------------
@@ -345,7 +357,7 @@ def getitem(input, key):
         if node is not None:
             out._requires_grad, out._grad_fn = True, node
         return out
-    return _as_view(input, as_array(array), node)
+    return _as_view(input, as_array(array), node, lambda t: getitem(t, np_key))
 
 
 def _index_error_message(x, key, error):
@@ -386,12 +398,9 @@ def _index_scatter(grad, key, shape, accumulate):
     return out
 
 
-class CopySlices(Node):
-    """Gradient of `x[key] = value`: the overwritten places get none, `value` gets theirs."""
-
-    def name(self):
-        return "torch::autograd::CopySlices"
-
+class IndexPutBackward0(Node):
+    """Gradient of `x[key] = value` for a tensor or boolean key: the overwritten places get
+    none, `value` gets theirs (summed where it was broadcast)."""
 
     def apply(self, grad):
         from ._util import fit
@@ -406,32 +415,42 @@ class CopySlices(Node):
         return (grad_x, grad_value)
 
 
-def setitem(input, key, value):
-    """`x[key] = value`, in place."""
-    if grad_mode.enabled and input._requires_grad and input._grad_fn is None:
-        # PyTorch writes through a view of `input`, hence the view wording
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
-                           "in-place operation.")
-    input._check_inplace()
-    np_key = _index_key(key)
-    value_array = value._data if isinstance(value, Tensor) else value
-    recording = grad_mode.enabled and (input._requires_grad or
-                                       (isinstance(value, Tensor) and value._requires_grad))
-    if recording and input._base is not None:
-        raise NotImplementedError("ember does not yet record assignments into views of tensors "
-                                  "in the graph; index the base tensor instead")
-    if recording:
-        from ._util import meta
-        source = Tensor._make(input._data, input._requires_grad, input._grad_fn)
-        node = CopySlices(source, value if isinstance(value, Tensor) else None)
-        node.key, node.value_meta = np_key, meta(value)
+def _index_put(source, key, value):
+    """`source` with `value` written at the advanced-index `key` (a new tensor)."""
+    from ._util import meta
+    array = source._data.copy()
     try:
-        input._data[np_key] = value_array
+        array[key] = value._data if isinstance(value, Tensor) else value
     except ValueError as error:
         raise RuntimeError(str(error)) from None
-    input._bump_version()
-    if recording:
-        input._requires_grad, input._grad_fn = True, node
+    result = Tensor._make(array)
+    if grad_mode.enabled and (source._requires_grad or getattr(value, "_requires_grad", False)):
+        node = IndexPutBackward0(source, value if isinstance(value, Tensor) else None)
+        node.key, node.value_meta = key, meta(value)
+        result._requires_grad, result._grad_fn = True, node
+    return result
+
+
+_index_put_ = inplace(_index_put)
+
+
+def setitem(input, key, value):
+    """`x[key] = value`, in place: for ints and slices, a copy into the view `x[key]` (so the
+    graph shows CopySlices); for tensor or boolean keys, an index_put."""
+    np_key = _index_key(key)
+    recording = grad_mode.enabled and (input._requires_grad or
+                                       getattr(value, "_requires_grad", False))
+    if _is_advanced(np_key):
+        _index_put_(input, np_key, value)
+    elif recording:
+        copy_(getitem(input, key), value)
+    else:
+        input._check_inplace()
+        try:
+            input._data[np_key] = value._data if isinstance(value, Tensor) else value
+        except ValueError as error:
+            raise RuntimeError(str(error)) from None
+        input._bump_version()
 
 
 # -- casts and copies ---------------------------------------------------------------------------
