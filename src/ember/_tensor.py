@@ -43,6 +43,7 @@ class Tensor:
     _grad = None
     _version_counter = None
     _accumulator = None
+    _output_nr = 0          # which output of its grad_fn this tensor is (unbind: several)
     _base = None            # for a view: the tensor whose storage it views
     _view_fn = None         # for a view: rebuilds it from `_base` (see ops/inplace.py)
     _hooks = None
@@ -221,6 +222,7 @@ class Tensor:
                 t._grad = grad._detached_copy() if t._grad is None else t._grad + grad
         # runs after the tensor's hooks, whenever they were registered, as in PyTorch
         self._grad_fn._retain_grad_hook = keep
+        self._grad_fn._hooked = True
 
     def register_hook(self, hook):
         """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor
@@ -375,7 +377,7 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+        return iter(self.unbind(0))
 
     def __bool__(self):
         if self._data.size != 1:

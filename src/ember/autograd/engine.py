@@ -43,35 +43,33 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
 
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph        # the backward pass is itself recorded if asked
+    special = captured is not None or only_leaves is not None
     try:
         while ready:
             node = heappop(ready)[1]
             grad = buffers.pop(node)
-            if node._pre_hooks:
-                for hook in node._pre_hooks:
-                    new = hook(grad)
-                    if new is not None:
-                        grad = new
-            if node._retain_grad_hook is not None:
-                node._retain_grad_hook(grad)
-            if captured is not None and node in where:
-                for i in where[node]:
-                    captured[i] = grad
-            if only_leaves is not None and type(node) is AccumulateGrad \
-                    and node not in only_leaves:
-                continue
+            if node._hooked:
+                grad = _run_pre_hooks(node, grad)
+            if special:
+                if captured is not None and node in where:
+                    for i in where[node]:
+                        captured[i] = grad
+                if type(node) is AccumulateGrad and node not in only_leaves:
+                    continue
             grads = node.apply(grad)
             if not retain_graph and node._saved:
                 node._saved = None            # free what the node saved for backward
-            if node._post_hooks:
+            if node._hooked and node._post_hooks:
                 for hook in node._post_hooks:
                     new = hook(grads, (grad,))
                     if new is not None:
                         grads = new
-            for (next_node, _), g in zip(node.next_functions, grads):
+            for (next_node, output_nr), g in zip(node.next_functions, grads):
                 if next_node is None or g is None:
                     continue
-                if next_node in buffers:
+                if next_node.num_outputs != 1:
+                    _add_to_output(buffers, next_node, output_nr, g)
+                elif next_node in buffers:
                     buffers[next_node] = buffers[next_node] + g
                 else:
                     buffers[next_node] = g
@@ -82,6 +80,25 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
     finally:
         grad_mode.enabled = previous_mode
     return captured
+
+
+def _add_to_output(buffers, node, output_nr, grad):
+    """Sum `grad` into the buffer slot of one output of a node with several outputs."""
+    slots = buffers.get(node)
+    if slots is None:
+        slots = buffers[node] = [None] * node.num_outputs
+    slots[output_nr] = grad if slots[output_nr] is None else slots[output_nr] + grad
+
+
+def _run_pre_hooks(node, grad):
+    """The tensor's hooks (each may replace the gradient), then retain_grad's, as PyTorch."""
+    for hook in node._pre_hooks or ():
+        new = hook(grad)
+        if new is not None:
+            grad = new
+    if node._retain_grad_hook is not None:
+        node._retain_grad_hook(grad)
+    return grad
 
 
 def _count_dependencies(roots):

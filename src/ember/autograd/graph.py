@@ -29,6 +29,8 @@ class Node:
     _pre_hooks = None
     _post_hooks = None
     _retain_grad_hook = None      # set by Tensor.retain_grad; runs after the pre-hooks
+    _hooked = False               # any of the three above: the engine's one check per node
+    num_outputs = 1               # a node with several outputs gets a list of their gradients
 
     def __init__(self, *inputs):
         self._sequence_nr = next(_sequence)
@@ -96,6 +98,7 @@ class Node:
         if self._post_hooks is None:
             self._post_hooks = []
         self._post_hooks.append(fn)
+        self._hooked = True
         return _RemovableHandle(self._post_hooks, fn)
 
     def register_prehook(self, fn):
@@ -103,6 +106,7 @@ class Node:
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(fn)
+        self._hooked = True
         return _RemovableHandle(self._pre_hooks, fn)
 
     @property
@@ -153,7 +157,7 @@ def edge_to(value):
         return _NO_EDGE                  # a Python number needs no gradient
     grad_fn = value._grad_fn
     if grad_fn is not None:
-        return (grad_fn, 0)
+        return (grad_fn, value._output_nr)
     if value._requires_grad:
         return (value._grad_accumulator(), 0)
     return _NO_EDGE

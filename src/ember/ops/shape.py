@@ -453,6 +453,60 @@ def setitem(input, key, value):
         input._bump_version()
 
 
+class UnbindBackward0(Node):
+    """One node for all the slices `unbind` returns: their gradients are stacked back
+    (zeros for slices that got none)."""
+
+    def apply(self, grads):
+        import numpy as np
+        like = next(g for g in grads if g is not None)
+        parts = [g if g is not None else Tensor._make(np.zeros(like._data.shape, like._data.dtype))
+                 for g in grads]
+        return (_stack(parts, self.dim),)
+
+
+class StackBackward0(Node):
+    def apply(self, grad):                          # each input gets its slice back
+        return tuple(select(grad, self.dim, i) for i in range(len(self.next_functions)))
+
+
+def _stack(tensors, dim):
+    """Join equally-shaped tensors along a new dim `dim`."""
+    import numpy as np
+    out = Tensor._make(np.stack([t._data for t in tensors], axis=dim))
+    if grad_mode.enabled and any(t._requires_grad for t in tensors):
+        node = StackBackward0(*tensors)
+        node.dim = dim
+        out._requires_grad, out._grad_fn = True, node
+    return out
+
+
+def select(input, dim, index):
+    """The slice at `index` along `dim` (a view; one dim fewer)."""
+    x = input._data
+    d = _wrap_dim(dim, x.ndim)
+    key = (slice(None),) * d + (int(index),)
+    return getitem(input, key)
+
+
+def unbind(input, dim=0):
+    """All slices along `dim`, as a tuple of views; in the graph they share one node."""
+    x = input._data
+    if x.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    d = _wrap_dim(dim, x.ndim)
+    recording = _recording(input)
+    if recording:
+        node = UnbindBackward0(input)
+        node.dim, node.num_outputs = d, x.shape[d]
+    with grad_mode.no_grad():
+        parts = [select(input, d, i) for i in range(x.shape[d])]
+    if recording:
+        for i, part in enumerate(parts):
+            part._requires_grad, part._grad_fn, part._output_nr = True, node, i
+    return tuple(parts)
+
+
 # -- casts and copies ---------------------------------------------------------------------------
 
 

@@ -1,0 +1,180 @@
+"""Benchmark workloads, written once against a `torch` module that is either ember or PyTorch.
+
+Every in-process workload is a function `fn(torch, scale)` that receives the module to use as
+its `torch` argument (the child process did `import ember as torch` or `import torch`) and
+returns a dict:
+
+    {"value": <median wall time>, "unit": <its unit>, "cpu": <median CPU time, same unit>,
+     "check": <a float to compare>, ...}
+
+`value` is what the runner compares with the target (lower is better); `cpu` is reported too. `check` is a
+number computed by the workload (e.g. the trained weight) that must agree between ember and
+PyTorch: it guards against timing a workload that silently does something different.
+
+This module imports neither ember nor torch: only the child process chooses which one to import.
+Program workloads (a whole script run as a fresh process) are described by `PROGRAMS` and run
+by the runner's wrapper process, which imports neither either.
+"""
+import os
+import statistics
+import time
+
+SEED_DIR = os.environ.get("EMBER_SEED_DIR", "/work/shared/seed")
+AS_TORCH = os.environ.get("EMBER_AS_TORCH", "/work/shared/tools/as_torch.py")
+
+# The lecture's data set (seed_linear.py / seed_quadratic.py).
+X_DATA = [1.0, 2.0, 3.0]
+Y_DATA = [2.0, 4.0, 6.0]
+
+EPOCHS_PER_BLOCK = 100            # one block = the lecture's 100 epochs = 300 steps
+
+
+def _blocks(run_block, reset, n_blocks, steps_per_block):
+    """Run one warm-up block, then `n_blocks` timed blocks (parameters re-initialised before
+    each block, outside the timed region). Returns (median wall seconds per step, all per-step
+    wall times, median CPU seconds per step, value returned by the last block). The CPU time
+    (time.process_time) is reported too because it is less sensitive to other processes
+    competing for the machine's cores than the wall time."""
+    reset()
+    run_block()                          # warm-up: first-call costs (lazy imports, caches)
+    per_step, cpu_per_step = [], []
+    result = None
+    for _ in range(n_blocks):
+        reset()
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        result = run_block()
+        t1 = time.perf_counter()
+        c1 = time.process_time()
+        per_step.append((t1 - t0) / steps_per_block)
+        cpu_per_step.append((c1 - c0) / steps_per_block)
+    return statistics.median(per_step), per_step, statistics.median(cpu_per_step), result
+
+
+# --------------------------------------------------------------------------- 1. sgd_step
+def sgd_step(torch, scale=1.0):
+    """The lecture's per-sample SGD step for y = w*x (seed_linear.py without the prints):
+
+        l = (x*w - y)**2; l.backward(); w.data = w.data - 0.01 * w.grad.data; w.grad.data.zero_()
+
+    One step = one sample. A block is the lecture's 100 epochs x 3 samples = 300 steps, starting
+    from w = 1.0 each time (so the numbers stay the lecture's, never denormal or converged to an
+    exact fixed point), timed as a whole; the result is the median over blocks, in us/step."""
+    n_blocks = max(1, round(10 * scale))
+    state = {}
+
+    def reset():
+        state["w"] = torch.tensor([1.0], requires_grad=True)
+
+    def run_block():
+        w = state["w"]
+        for _epoch in range(EPOCHS_PER_BLOCK):
+            for x, y in zip(X_DATA, Y_DATA):
+                l = (x * w - y) ** 2
+                l.backward()
+                w.data = w.data - 0.01 * w.grad.data
+                w.grad.data.zero_()
+        return w.item()
+
+    steps = EPOCHS_PER_BLOCK * len(X_DATA)
+    med, per_step, cpu, w_final = _blocks(run_block, reset, n_blocks, steps)
+    return {"value": med * 1e6, "unit": "us/step", "check": w_final, "cpu": cpu * 1e6,
+            "steps_timed": n_blocks * steps,
+            "spread": [min(per_step) * 1e6, max(per_step) * 1e6]}
+
+
+# --------------------------------------------------------------------------- 2. quadratic_step
+def quadratic_step(torch, scale=1.0):
+    """The same per-sample SGD step for the quadratic model of seed_quadratic.py:
+    y_hat = w1 * x**2 + w2 * x + b, l = (y_hat - y)**2, then the three .data updates and the
+    three .grad.data.zero_() calls. Parameters are created as in the seed
+    (torch.Tensor([1.0]); .requires_grad = True). Median us/step over 300-step blocks."""
+    n_blocks = max(1, round(6 * scale))
+    state = {}
+
+    def reset():
+        params = []
+        for _ in range(3):
+            p = torch.Tensor([1.0])
+            p.requires_grad = True
+            params.append(p)
+        state["p"] = params
+
+    def run_block():
+        w1, w2, b = state["p"]
+        for _epoch in range(EPOCHS_PER_BLOCK):
+            for x, y in zip(X_DATA, Y_DATA):
+                l = (w1 * x ** 2 + w2 * x + b - y) ** 2
+                l.backward()
+                w1.data = w1.data - 0.01 * w1.grad.data
+                w2.data = w2.data - 0.01 * w2.grad.data
+                b.data = b.data - 0.01 * b.grad.data
+                w1.grad.data.zero_()
+                w2.grad.data.zero_()
+                b.grad.data.zero_()
+        return w1.item() + 10 * w2.item() + 100 * b.item()
+
+    steps = EPOCHS_PER_BLOCK * len(X_DATA)
+    med, per_step, cpu, check = _blocks(run_block, reset, n_blocks, steps)
+    return {"value": med * 1e6, "unit": "us/step", "check": check, "cpu": cpu * 1e6,
+            "steps_timed": n_blocks * steps,
+            "spread": [min(per_step) * 1e6, max(per_step) * 1e6]}
+
+
+# --------------------------------------------------------------------------- 4. matmul_512
+def matmul_512(torch, scale=1.0):
+    """Forward + backward of (a @ b).sum() for two 512x512 float32 leaf tensors (the same
+    NumPy-generated data under both systems). One iteration = clear both grads, forward,
+    backward (three 512x512x512 GEMMs). Median ms/iteration."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    a_np = rng.standard_normal((512, 512)).astype(np.float32)
+    b_np = rng.standard_normal((512, 512)).astype(np.float32)
+    a = torch.tensor(a_np, requires_grad=True)
+    b = torch.tensor(b_np, requires_grad=True)
+
+    def one():
+        a.grad = None
+        b.grad = None
+        (a @ b).sum().backward()
+
+    for _ in range(3):                                    # warm-up
+        one()
+    times, cpu = [], []
+    for _ in range(max(3, round(15 * scale))):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        one()
+        times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    # a.grad = ones @ b.T: every row is b's row sums; compare one number with a loose tolerance
+    check = float(a.grad.sum().item()) / float(b_np.sum(dtype=np.float64) * 512)
+    return {"value": statistics.median(times) * 1e3, "unit": "ms/iter", "check": check,
+            "cpu": statistics.median(cpu) * 1e3,
+            "spread": [min(times) * 1e3, max(times) * 1e3]}
+
+
+# --------------------------------------------------------------------------- 3. seed_linear_run
+def seed_linear_command(system, python):
+    """The command that runs seed_linear.py unchanged under `system` (cwd: SEED_DIR)."""
+    if system == "ember":
+        return [python, AS_TORCH, "ember", "seed_linear.py"]
+    return [python, "seed_linear.py"]
+
+
+# name -> description used by the runner.
+#   kind "inprocess": fn(torch, scale) runs inside the child that imported the system.
+#   kind "program":   command(system, python) is run by a wrapper child as a fresh process.
+#   targets: metric -> maximum allowed ember/torch ratio (None: no target, informational).
+WORKLOADS = {
+    "sgd_step": {"kind": "inprocess", "fn": sgd_step,
+                 "targets": {"time": 0.3, "cpu": None}},
+    "quadratic_step": {"kind": "inprocess", "fn": quadratic_step,
+                       "targets": {"time": 0.3, "cpu": None}},
+    "seed_linear_run": {"kind": "program", "command": seed_linear_command, "cwd": SEED_DIR,
+                        "doc": "The whole seed_linear.py as a fresh process (stdout to /dev/null): "
+                               "wall time, peak RSS, CPU time.",
+                        "targets": {"wall": 0.2, "peak_rss": 0.25, "cpu": None}},
+    "matmul_512": {"kind": "inprocess", "fn": matmul_512,
+                   "targets": {"time": None, "cpu": None}},
+}
