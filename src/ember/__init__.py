@@ -14,7 +14,7 @@ from ._creation import (arange, as_tensor, empty, empty_like, from_numpy, full, 
 from ._device import device  # noqa: E402
 from ._dtype import (bool_ as bool, can_cast, complex64, complex128, dtype,  # noqa: E402
                      float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
-                     promote_types, set_default_dtype, uint8)
+                     promote_types, set_default_dtype, uint8, uint16, uint32, uint64)
 from ._printing import get_printoptions, set_printoptions  # noqa: E402
 from ._tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402
                       FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor, Size, Tensor)

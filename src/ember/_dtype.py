@@ -47,6 +47,10 @@ class dtype:
 bool_ = dtype("bool", np.bool_, BOOL, "torch.BoolTensor")
 uint8 = dtype("uint8", np.uint8, INT, "torch.ByteTensor")
 int8 = dtype("int8", np.int8, INT, "torch.CharTensor")
+# PyTorch has these three for storage and interop only: it refuses to promote them
+uint16 = dtype("uint16", np.uint16, INT, "torch.UInt16Tensor")
+uint32 = dtype("uint32", np.uint32, INT, "torch.UInt32Tensor")
+uint64 = dtype("uint64", np.uint64, INT, "torch.UInt64Tensor")
 int16 = dtype("int16", np.int16, INT, "torch.ShortTensor")
 int32 = dtype("int32", np.int32, INT, "torch.IntTensor")
 int64 = dtype("int64", np.int64, INT, "torch.LongTensor")
@@ -56,7 +60,9 @@ float64 = dtype("float64", np.float64, FLOAT, "torch.DoubleTensor")
 complex64 = dtype("complex64", np.complex64, COMPLEX, "torch.ComplexFloatTensor")
 complex128 = dtype("complex128", np.complex128, COMPLEX, "torch.ComplexDoubleTensor")
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128)
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128,
+       uint16, uint32, uint64)
+_UNPROMOTABLE = (uint16, uint32, uint64)
 _BY_NP = {d.np: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
 _BY_TENSOR_TYPE = {d.tensor_type: d for d in ALL}
@@ -74,7 +80,7 @@ def from_numpy_dtype(np_dtype):
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).name}. The only supported "
             "types are: float64, float32, float16, complex64, complex128, int64, int32, int16, "
-            "int8, uint8, and bool.") from None
+            "int8, uint64, uint32, uint16, uint8, and bool.") from None
 
 
 # The dtype a Python float (or a floating tensor made from Python numbers) gets.
@@ -112,6 +118,9 @@ def promote_types(a, b):
     """
     if a is b:
         return a
+    if a in _UNPROMOTABLE or b in _UNPROMOTABLE:
+        raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, "
+                           f"attempted to promote {a.scalar_name} and {b.scalar_name}")
     if a.category != b.category:
         high, low = (a, b) if a.category > b.category else (b, a)
         if high.category == COMPLEX and low.category == FLOAT and low.itemsize == 8:
@@ -161,7 +170,8 @@ def can_cast(from_, to):
 
 ALIASES = {
     "bool": bool_, "uint8": uint8, "int8": int8, "int16": int16, "short": int16,
-    "int32": int32, "int": int32, "int64": int64, "long": int64, "float16": float16,
+    "int32": int32, "int": int32, "int64": int64, "uint16": uint16, "uint32": uint32,
+    "uint64": uint64, "long": int64, "float16": float16,
     "half": float16, "float32": float32, "float": float32, "float64": float64,
     "double": float64, "complex64": complex64, "cfloat": complex64, "complex128": complex128,
     "cdouble": complex128,
