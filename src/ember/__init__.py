@@ -19,8 +19,8 @@ from ._printing import get_printoptions, set_printoptions  # noqa: E402
 from ._tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402
                       FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor, Size, Tensor)
 from . import autograd  # noqa: E402
-from .autograd import (enable_grad, is_grad_enabled, no_grad,  # noqa: E402
-                       set_grad_enabled)
+from .autograd import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402
+                       is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .ops.linalg import bmm, dot, matmul, mm, mv  # noqa: E402
 from .ops.pointwise import (abs, add, bitwise_and, bitwise_not, bitwise_or,  # noqa: E402
                             bitwise_xor, cos, div, eq, exp, floor_divide, ge, gt, le, log, lt,

@@ -48,6 +48,7 @@ class Tensor:
     _view_fn = None         # for a view: rebuilds it from `_base` (see ops/inplace.py)
     _hooks = None
     _retains_grad = False
+    _inference = False      # made inside inference_mode: never to be saved for backward
 
     # NumPy must hand mixed expressions (`np.float32(2) * t`) back to Tensor's operators.
     __array_ufunc__ = None
@@ -62,6 +63,8 @@ class Tensor:
         """The fast internal constructor: wrap an array without copying or checking it."""
         t = _new(cls)
         t._data = array
+        if grad_mode.inference_enabled:
+            t._inference = True
         if requires_grad:
             t._requires_grad = True
             if grad_fn is not None:
@@ -162,6 +165,10 @@ class Tensor:
                                "gradients")
         self._requires_grad = bool(requires_grad)
         return self
+
+    def is_inference(self):
+        """True for a tensor made inside `inference_mode`."""
+        return self._inference
 
     @property
     def grad_fn(self):

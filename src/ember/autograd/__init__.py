@@ -2,8 +2,13 @@
 import numpy as np
 
 from .. import _tensor
+from . import functional, graph
+from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .function import Function, once_differentiable
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                        no_grad, set_grad_enabled)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import Node
 
 
@@ -144,4 +149,6 @@ def Variable(data, requires_grad=False, volatile=False):
 
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "Node", "Variable"]
+           "inference_mode", "is_inference_mode_enabled", "Node", "Variable", "Function",
+           "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError", "functional",
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "graph"]

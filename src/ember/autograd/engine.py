@@ -10,7 +10,7 @@
 """
 from heapq import heappop, heappush
 
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 from .graph import AccumulateGrad
 
 
@@ -57,6 +57,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
                 if type(node) is AccumulateGrad and node not in only_leaves:
                     continue
             grads = node.apply(grad)
+            if anomaly_mode.enabled and anomaly_mode.check_nan:
+                anomaly_mode.check_gradients(node, grads)
             if not retain_graph and node._saved:
                 node._saved = None            # free what the node saved for backward
             if node._hooked and node._post_hooks:

@@ -108,3 +108,39 @@ class set_grad_enabled(_GradModeContext):
 
     def clone(self):
         return type(self)(self._mode)
+
+
+inference_enabled = False
+
+
+def is_inference_mode_enabled():
+    return inference_enabled
+
+
+class inference_mode(_GradModeContext):
+    """Like no_grad, and tensors made inside are inference tensors (`t.is_inference()`), which
+    autograd later refuses to save: they may never be part of a recorded graph."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):                          # bare `@inference_mode`
+            return super().__new__(cls)(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        global enabled, inference_enabled
+        self._prev = (enabled, inference_enabled)
+        if self.mode:
+            enabled, inference_enabled = False, True
+        else:
+            inference_enabled = False
+
+    def __exit__(self, *exc):
+        global enabled, inference_enabled
+        enabled, inference_enabled = self._prev
+        return False
+
+    def clone(self):
+        return type(self)(self.mode)

@@ -11,7 +11,7 @@ the tensor's `grad_fn`). The node remembers
 import itertools
 import re
 
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 
 _sequence = itertools.count()  # creation order; backward runs later-created nodes first
 _LEAF_SEQUENCE = 1 << 62
@@ -35,6 +35,8 @@ class Node:
     def __init__(self, *inputs):
         self._sequence_nr = next(_sequence)
         self.next_functions = tuple(map(edge_to, inputs))
+        if anomaly_mode.enabled:
+            self._anomaly_trace = anomaly_mode.forward_trace()
 
     def name(self):
         """The node's PyTorch name, e.g. `'MulBackward0'`."""
@@ -54,6 +56,10 @@ class Node:
         change made before backward is caught instead of giving a silently wrong gradient."""
         self._saved = values
         self._versions = tuple(map(_version_of, values))
+        if any(getattr(v, "_inference", False) for v in values):
+            raise RuntimeError("Inference tensors cannot be saved for backward. To work around "
+                               "you can make a clone to get a normal tensor and use it in "
+                               "autograd.")
 
     def save_output(self, out):
         """Keep this node's own output. Only its array and version counter are stored (the
