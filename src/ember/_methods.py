@@ -143,4 +143,12 @@ T.bool = _cast("bool_")
 T.fill_ = inplace.fill_
 T.zero_ = inplace.zero_
 T.copy_ = inplace.copy_
+
+# Ops modules may also declare their methods next to the ops: `METHODS = {"name": function}`,
+# and in-place forms as `INPLACE = {"name_": out_of_place_function}`.
+for _module in (pw, reduction, shape, linalg, inplace):
+    for _name, _function in getattr(_module, "METHODS", {}).items():
+        setattr(T, _name, _function)
+    for _name, _function in getattr(_module, "INPLACE", {}).items():
+        setattr(T, _name, inplace.inplace(_function))
 del T
