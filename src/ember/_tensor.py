@@ -158,6 +158,9 @@ class Tensor:
                                 "doesn't require differentiation use var_no_grad = var.detach().")
                 raise RuntimeError(message)
             return self
+        if requires_grad and self._inference and not grad_mode.inference_enabled:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
         if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError("only Tensors of floating point dtype can require gradients"
                                if not _setter else
@@ -237,7 +240,7 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:
-            return self._grad_fn.register_prehook(hook)
+            return self._grad_fn._add_tensor_hook(hook)
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(hook)
@@ -263,7 +266,8 @@ class Tensor:
             # the lecture's `loss.backward()`: a scalar loss starts backward with gradient 1
             one = np.empty(x.shape, x.dtype)
             one.fill(1)
-            run_backward((self._grad_fn,), (Tensor._make(one),), bool(retain_graph), False)
+            run_backward(((self._grad_fn, self._output_nr),), (Tensor._make(one),),
+                         bool(retain_graph), False)
             return
         autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
@@ -346,6 +350,11 @@ class Tensor:
 
     def _check_inplace(self):
         """PyTorch's refusals before an in-place op (checked before anything is written)."""
+        if self._inference and not grad_mode.inference_enabled:
+            raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
+                               "allowed.You can make a clone to get a normal tensor before doing "
+                               "inplace update.See https://github.com/pytorch/rfcs/pull/17 for "
+                               "more details.")
         if grad_mode.enabled and self._requires_grad:
             if self._grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an "

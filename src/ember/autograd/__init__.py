@@ -51,12 +51,13 @@ def _as_tuple(x):
 
 
 def _roots(outputs):
+    """The edge `(node, output_nr)` each output's gradient enters the graph through."""
     roots = []
     for i, out in enumerate(outputs):
         if out._grad_fn is not None:
-            roots.append(out._grad_fn)
+            roots.append((out._grad_fn, out._output_nr))
         elif out._requires_grad:
-            roots.append(out._grad_accumulator())
+            roots.append((out._grad_accumulator(), 0))
         else:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
                                "a grad_fn")

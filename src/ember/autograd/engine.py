@@ -16,7 +16,8 @@ from .graph import AccumulateGrad
 
 def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
                  only_leaves=None):
-    """Backpropagate `root_grads` from the nodes `roots`, adding into leaves' `.grad`.
+    """Backpropagate `root_grads` into the graph through the edges `roots` ((node, output_nr)
+    pairs), adding into leaves' `.grad`.
 
     `capture` (for `autograd.grad`): tensors whose gradients are returned instead; then no
     `.grad` changes. `only_leaves`: the AccumulateGrad nodes allowed to run (`inputs=`).
@@ -30,16 +31,19 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
         captured = [None] * len(capture)
         only_leaves = ()
 
-    dependencies = _count_dependencies(roots)
+    dependencies = _count_dependencies([node for node, _ in roots])
     buffers = {}
     ready = []
-    for node, grad in zip(roots, root_grads):
-        if node in buffers:
+    for (node, output_nr), grad in zip(roots, root_grads):
+        if node.num_outputs != 1:
+            _add_to_output(buffers, node, output_nr, grad)
+        elif node in buffers:
             buffers[node] = buffers[node] + grad
         else:
             buffers[node] = grad
-            if dependencies.get(node, 0) == 0:
-                heappush(ready, (-node._sequence_nr, node))
+    for node in buffers:
+        if dependencies.get(node, 0) == 0:
+            heappush(ready, (-node._sequence_nr, node))
 
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph        # the backward pass is itself recorded if asked
@@ -93,21 +97,30 @@ def _add_to_output(buffers, node, output_nr, grad):
 
 
 def _run_pre_hooks(node, grad):
-    """The tensor's hooks (each may replace the gradient), then retain_grad's, as PyTorch."""
-    for hook in node._pre_hooks or ():
+    """Before a node runs, in PyTorch's order: the hooks registered on the tensor it made
+    (each may replace the gradient), retain_grad's, then the node's own pre-hooks (which see
+    and may replace the tuple of output gradients)."""
+    for hook in node._tensor_hooks or ():
         new = hook(grad)
         if new is not None:
             grad = new
     if node._retain_grad_hook is not None:
         node._retain_grad_hook(grad)
+    if node._pre_hooks:
+        grads = grad if node.num_outputs != 1 else (grad,)
+        for hook in node._pre_hooks:
+            new = hook(grads)
+            if new is not None:
+                grads = tuple(new)
+        grad = grads if node.num_outputs != 1 else grads[0]
     return grad
 
 
 def _count_dependencies(roots):
     """For each node reachable from `roots`, the number of edges that lead into it."""
     dependencies = {}
-    stack = list(roots)
-    root_set = set(stack)
+    root_set = set(roots)
+    stack = list(root_set)          # a node may be a root more than once (several outputs)
     while stack:
         for next_node, _ in stack.pop().next_functions:
             if next_node is None:

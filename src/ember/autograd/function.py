@@ -82,13 +82,13 @@ class BackwardCFunction(Node):
             result = result[:expected]
         checked = []
         for i, (g, meta) in enumerate(zip(result, self._input_metas)):
-            if g is None or meta is None:
-                checked.append(None if meta is None else g)
+            if g is None:
+                checked.append(None)
                 continue
-            if not isinstance(g, _tensor.Tensor):
-                raise TypeError(f"function {self.name()} returned a gradient different than None "
-                                f"at position {i + 1}, but the corresponding forward input was "
-                                "not a Variable")
+            if meta is None:
+                raise RuntimeError(f"function {self.name()} returned a gradient different than "
+                                   f"None at position {i + 1}, but the corresponding forward "
+                                   "input was not a Variable")
             shape, dtype = meta
             if g._data.shape != shape:
                 if not _expandable(shape, g._data.shape):

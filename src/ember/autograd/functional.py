@@ -35,7 +35,40 @@ def _grad_preprocess(inputs, create_graph):
     return tuple(out)
 
 
-def _grad(outputs, inputs, grad_outputs, create_graph, strict, name, what="output"):
+def _check_outputs_differentiable(outputs, strict):
+    if strict:
+        for i, o in enumerate(outputs):
+            if not o._requires_grad:
+                raise RuntimeError(f"Output {i} of the user-provided function does not require "
+                                   "gradients. The outputs must be computed in a differentiable "
+                                   "manner from the input when running in strict mode.")
+
+
+def _check_v(v, like, name):
+    """`v` must match `like` (the tensors it multiplies) in number and shapes."""
+    _, vs = _tuple(v, name, "v")
+    if len(vs) != len(like):
+        if len(like) == 1:
+            raise RuntimeError("The given v should contain a single Tensor.")
+        raise RuntimeError(f"v is a tuple of invalid length: should be {len(like)} but got "
+                           f"{len(vs)}.")
+    for vv, t in zip(vs, like):
+        if vv._data.shape != t._data.shape:
+            raise RuntimeError(f"v has invalid size: should be {t.shape} but got {vv.shape}.")
+    return vs
+
+
+_INDEPENDENT = ("{what} of the user-provided function is independent of input {i}. This is "
+                "not allowed in strict mode.")
+_LINEAR_FOR_HESSIAN = ("While computing the hessian, found that the jacobian of the "
+                       "user-provided function with respect to input {i} is independent of the "
+                       "input. This is not allowed in strict mode. You should ensure that your "
+                       "function is twice differentiable and that the jacobian depends on the "
+                       "inputs (this would be violated by a linear function for example).")
+
+
+def _grad(outputs, inputs, grad_outputs, create_graph, strict, name, what="The output",
+          message=_INDEPENDENT):
     from . import grad as autograd_grad
     Tensor = _tensor.Tensor
     pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o._requires_grad]
@@ -48,8 +81,7 @@ def _grad(outputs, inputs, grad_outputs, create_graph, strict, name, what="outpu
     for i, (g, t) in enumerate(zip(grads, inputs)):
         if g is None:
             if strict:
-                raise RuntimeError(f"The {what} of the user-provided function is independent of "
-                                   f"input {i}. This is not allowed in strict mode.")
+                raise RuntimeError(message.format(what=what, i=i))
             g = Tensor._make(np.zeros_like(t._data))
         result.append(g)
     return tuple(result)
@@ -77,10 +109,8 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         in_tuple, inputs = _tuple(inputs, "vjp", "inputs")
         inputs = _grad_preprocess(inputs, create_graph)
         out_tuple, outputs = _tuple(func(*inputs), "vjp", "outputs of the user-provided function")
-        if v is None:
-            vs = _ones_for(outputs, "vjp")
-        else:
-            _, vs = _tuple(v, "vjp", "v")
+        _check_outputs_differentiable(outputs, strict)
+        vs = _ones_for(outputs, "vjp") if v is None else _check_v(v, outputs, "vjp")
         grads = _grad(outputs, inputs, vs, create_graph, strict, "vjp")
     return _finish(outputs, out_tuple, create_graph), _finish(grads, in_tuple, create_graph)
 
@@ -98,8 +128,9 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
                                    "element.")
             vs = (Tensor._make(np.ones_like(inputs[0]._data)),)
         else:
-            _, vs = _tuple(v, "jvp", "v")
+            vs = _check_v(v, inputs, "jvp")
         out_tuple, outputs = _tuple(func(*inputs), "jvp", "outputs of the user-provided function")
+        _check_outputs_differentiable(outputs, strict)
         dummies = tuple(Tensor._make(np.zeros_like(o._data), True) for o in outputs)
         grads = _grad(outputs, inputs, dummies, True, strict, "jvp")
         pairs = [(g, vv) for g, vv in zip(grads, vs) if g._requires_grad]
@@ -115,12 +146,12 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
-             strategy="reverse-mode"):
+             strategy="reverse-mode", strict_message=_INDEPENDENT, _check_outputs=True):
     """The Jacobian of `func` at `inputs`: for one input and one output, a tensor of shape
     `output.shape + input.shape`; tuples of those otherwise."""
     Tensor = _tensor.Tensor
     if strategy not in ("reverse-mode", "forward-mode"):
-        raise ValueError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: '
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: '
                          'If your function has more outputs than inputs, "forward-mode" tends to '
                          'be more performant. Otherwise, prefer to use "reverse-mode".')
     with grad_mode.enable_grad():
@@ -128,6 +159,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
         inputs = _grad_preprocess(inputs, create_graph)
         out_tuple, outputs = _tuple(func(*inputs), "jacobian",
                                     "outputs of the user-provided function")
+        _check_outputs_differentiable(outputs, strict and _check_outputs)
         blocks = []                               # blocks[out][in]
         for i, out in enumerate(outputs):
             rows = [[] for _ in inputs]
@@ -135,7 +167,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
                 one_hot = np.zeros(out._data.size, out._data.dtype)
                 one_hot[k] = 1
                 v = Tensor._make(one_hot.reshape(out._data.shape))
-                grads = _grad((out,), inputs, (v,), create_graph, False, "jacobian")
+                grads = _grad((out,), inputs, (v,), create_graph, strict, "jacobian",
+                              what=f"Output {i}", message=strict_message)
                 for n, g in enumerate(grads):
                     rows[n].append(g)
             block = []
@@ -170,13 +203,14 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         out = func(*ins)
         _, outs = _tuple(out, "hessian", "outputs of the user-provided function")
         if len(outs) != 1 or outs[0]._data.size != 1:
-            raise RuntimeError("The function given to hessian should return a single Tensor "
-                               "with a single element.")
+            raise RuntimeError("The Tensor returned by the function given to hessian should "
+                               "contain a single element")
+        _check_outputs_differentiable(outs, strict)
         grads = _grad((outs[0].reshape(()),), ins, (_tensor.Tensor._make(
             np.ones((), outs[0]._data.dtype)),), True, strict, "hessian")
         return grads if in_tuple else grads[0]
     result = jacobian(gradient, inputs if in_tuple else inputs[0], create_graph=create_graph,
-                      strict=strict)
+                      strict=strict, strict_message=_LINEAR_FOR_HESSIAN, _check_outputs=False)
     return result
 
 
@@ -197,10 +231,9 @@ def _hessian_product(func, inputs, v, create_graph, strict, name):
         inputs = _grad_preprocess(inputs, create_graph)
         out_tuple, outputs = _tuple(func(*inputs), name, "outputs of the user-provided function")
         if len(outputs) != 1 or outputs[0]._data.size != 1:
-            raise RuntimeError("The function given to hvp should return a single Tensor with a "
-                               "single element." if name == "hvp" else
-                               "The Tensor returned by the function given to vhp should contain "
-                               "a single element")
+            raise RuntimeError(f"The Tensor returned by the function given to {name} should "
+                               "contain a single element")
+        _check_outputs_differentiable(outputs, strict)
         if v is None:
             if len(inputs) != 1 or inputs[0]._data.size != 1:
                 raise RuntimeError("The vector v can only be None if the input to the "
@@ -208,9 +241,10 @@ def _hessian_product(func, inputs, v, create_graph, strict, name):
                                    "element.")
             vs = (Tensor._make(np.ones_like(inputs[0]._data)),)
         else:
-            _, vs = _tuple(v, name, "v")
+            vs = _check_v(v, inputs, name)
         out = outputs[0]
         grads = _grad((out,), inputs, (Tensor._make(np.ones_like(out._data)),), True, strict,
                       name)
-        products = _grad(grads, inputs, vs, create_graph, strict, name, "jacobian")
+        products = _grad(grads, inputs, vs, create_graph, strict, name, "The jacobian",
+                         message=_LINEAR_FOR_HESSIAN)
     return _finish(outputs, False, create_graph), _finish(products, in_tuple, create_graph)

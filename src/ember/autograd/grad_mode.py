@@ -123,7 +123,7 @@ class inference_mode(_GradModeContext):
 
     def __new__(cls, mode=True):
         if callable(mode):                          # bare `@inference_mode`
-            return super().__new__(cls)(mode)
+            return cls(True)(mode)
         return super().__new__(cls)
 
     def __init__(self, mode=True):
@@ -132,10 +132,8 @@ class inference_mode(_GradModeContext):
     def __enter__(self):
         global enabled, inference_enabled
         self._prev = (enabled, inference_enabled)
-        if self.mode:
-            enabled, inference_enabled = False, True
-        else:
-            inference_enabled = False
+        # inference_mode(False) is the opposite state: recording on, normal tensors
+        enabled, inference_enabled = not self.mode, self.mode
 
     def __exit__(self, *exc):
         global enabled, inference_enabled

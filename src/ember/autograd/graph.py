@@ -28,6 +28,7 @@ class Node:
     _versions = ()
     _pre_hooks = None
     _post_hooks = None
+    _tensor_hooks = None          # hooks registered on the tensor this node made
     _retain_grad_hook = None      # set by Tensor.retain_grad; runs after the pre-hooks
     _hooked = False               # any of the three above: the engine's one check per node
     num_outputs = 1               # a node with several outputs gets a list of their gradients
@@ -57,9 +58,11 @@ class Node:
         self._saved = values
         self._versions = tuple(map(_version_of, values))
         if any(getattr(v, "_inference", False) for v in values):
-            raise RuntimeError("Inference tensors cannot be saved for backward. To work around "
-                               "you can make a clone to get a normal tensor and use it in "
-                               "autograd.")
+            raise RuntimeError("Inference tensors cannot be saved for backward. Please do not "
+                               "use Tensors created in inference mode in computation tracked by "
+                               "autograd. To work around this, you can make a clone to get a "
+                               "normal tensor and use it in autograd, or use `torch.no_grad()` "
+                               "instead of `torch.inference_mode()`.")
 
     def save_output(self, out):
         """Keep this node's own output. Only its array and version counter are stored (the
@@ -107,8 +110,16 @@ class Node:
         self._hooked = True
         return _RemovableHandle(self._post_hooks, fn)
 
+    def _add_tensor_hook(self, fn):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = []
+        self._tensor_hooks.append(fn)
+        self._hooked = True
+        return _RemovableHandle(self._tensor_hooks, fn)
+
     def register_prehook(self, fn):
-        """`fn(grad_outputs)` runs before this node; it may return new grad_outputs."""
+        """`fn(grad_outputs)` runs before this node (a tuple of the gradients of its outputs);
+        it may return a new tuple."""
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(fn)
@@ -149,7 +160,11 @@ class AccumulateGrad(Node):
         if old is None:
             # A fresh array: the incoming one may also be another leaf's gradient or the
             # user's own `gradient=` tensor, and `.grad` must not alias either of them.
-            var._grad = grad if create_graph else grad._detached_copy()
+            if create_graph:
+                # a copy that stays in the graph (PyTorch shows CopyBackwards here)
+                var._grad = type(grad)._make(grad._data.copy()).copy_(grad)
+            else:
+                var._grad = grad._detached_copy()
         elif create_graph:
             var._grad = old + grad
         else:

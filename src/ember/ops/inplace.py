@@ -10,7 +10,7 @@ An in-place op is its out-of-place op whose value is written back into `a`'s sto
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ..autograd.graph import Node, _sequence, edge_to
+from ..autograd.graph import Node, _SavedOutput, _sequence, edge_to
 
 
 def inplace(op):
@@ -25,6 +25,7 @@ def inplace(op):
         args = tuple(source if a is self else a for a in args)
         result = op(source, *args, **kwargs)
         _write(self, result)
+        _saved_output_is_self(result, self)
         if self._base is None:
             self._requires_grad, self._grad_fn = True, result._grad_fn
         else:
@@ -32,6 +33,20 @@ def inplace(op):
         return self
     method.__name__ = op.__name__ + "_"
     return method
+
+
+def _saved_output_is_self(result, self):
+    """If the op's node saved its output (exp_ does), that output now lives in `self`: point
+    the node at `self`'s storage and version, so a later in-place change to `self` is caught."""
+    node = result._grad_fn
+    if node is None or not node._saved:
+        return
+    saved, versions = list(node._saved), list(node._versions)
+    for i, value in enumerate(saved):
+        if type(value) is _SavedOutput and value.data is result._data:
+            saved[i] = _SavedOutput(self._data, self._shared_version(), type(self))
+            versions[i] = self._version_counter[0]
+    node._saved, node._versions = tuple(saved), tuple(versions)
 
 
 def _write(self, result):

@@ -407,9 +407,7 @@ class IndexPutBackward0(Node):
         nf = self.next_functions
         grad_x = grad_value = None
         if nf[0][0] is not None:
-            array = grad._data.copy()
-            array[self.key] = 0
-            grad_x = Tensor._make(array)
+            grad_x = _index_put(grad, self.key, 0.0)     # differentiable, for double backward
         if nf[1][0] is not None:
             grad_value = fit(getitem(grad, self.key), self.value_meta)
         return (grad_x, grad_value)
