@@ -178,3 +178,7 @@ WORKLOADS = {
     "matmul_512": {"kind": "inprocess", "fn": matmul_512,
                    "targets": {"time": None, "cpu": None}},
 }
+
+from random_workloads import WORKLOADS as _RANDOM_WORKLOADS  # noqa: E402
+
+WORKLOADS.update(_RANDOM_WORKLOADS)

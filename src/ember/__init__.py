@@ -21,6 +21,8 @@ from ._tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa:
 from . import autograd  # noqa: E402
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .autograd.anomaly_mode import (is_anomaly_check_nan_enabled,  # noqa: E402
+                                    is_anomaly_enabled, set_detect_anomaly)
 from .ops.linalg import bmm, dot, matmul, mm, mv  # noqa: E402
 from .ops.pointwise import (abs, add, bitwise_and, bitwise_not, bitwise_or,  # noqa: E402
                             bitwise_xor, cos, div, eq, exp, floor_divide, ge, gt, le, log, lt,
@@ -29,6 +31,13 @@ from .ops.pointwise import (abs, add, bitwise_and, bitwise_not, bitwise_or,  # n
 from .ops.reduction import mean, sum  # noqa: E402
 from .ops.shape import (clone, expand, flatten, permute, reshape, squeeze,  # noqa: E402
                         t, transpose, unsqueeze)
+from . import random  # noqa: E402
+from .random import (Generator, default_generator, get_rng_state,  # noqa: E402
+                     initial_seed, manual_seed, seed, set_rng_state)
+from ._random_ops import (bernoulli, multinomial, normal, poisson, rand,  # noqa: E402
+                          rand_like, randint, randint_like, randn, randn_like, randperm)
+from . import optim, utils  # noqa: E402
+from .serialization import load, save  # noqa: E402
 
 __version__ = "2.13.0"   # the PyTorch release whose behaviour ember reproduces
 ember_version = "0.1.0"

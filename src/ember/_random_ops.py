@@ -1,0 +1,1410 @@
+"""Random sampling that reproduces PyTorch's CPU kernels bit for bit.
+
+Every sampler here draws its words from an `ember.random.Generator` (the default one unless
+`generator=` is given) in exactly the order and amount PyTorch's CPU kernels do, and turns them
+into values with the same floating-point operations, so that `ember.manual_seed(s)` followed by
+the same calls gives the same bits as `torch.manual_seed(s)`. The algorithms are those of the
+specification `pytorch-cpu-rng.md` (torch 2.13, x86-64 Linux, AVX2 kernels), written here in
+NumPy:
+
+- outputs are filled one element after another in memory order (a non-contiguous tensor in the
+  order PyTorch's TensorIterator visits it: storage order);
+- uniforms: `U24 = (w & 0xFFFFFF) * 2**-24` from one word (float32, float16), or
+  `U53 = (d & (2**53-1)) * 2**-53` from a 64-bit draw of two words (float64); `uniform_(a, b)`
+  is the fused `a + x*(b-a)`, with a value equal to `b` replaced by `a`;
+- normals: tensors with at least 16 elements that are contiguous use PyTorch's block
+  Box-Muller (float32: the AVX2 kernel, whose single-precision `log` and `sincos` are emulated
+  operation by operation below; float64: the C library's `log`, `cos`, `sin` through `math`);
+  smaller or non-contiguous tensors use the scalar Box-Muller in double with the generator's
+  cached spare value. float16 (not in the specification; found by experiment against torch
+  2.13): ceil(n/16)*16 float32 uniforms go through the float32 AVX2 kernel, the last block's
+  results overwrite the last 16 outputs, and the values are rounded to float16;
+- integers: `(draw mod range) + low`, with a 64-bit draw once the range reaches 2**28;
+- `randperm`: the forward Fisher-Yates shuffle, `perm[i] <-> perm[i + w_i mod (n - i)]`.
+
+Where PyTorch itself depends on the build (non-AVX2 CPUs, other platforms' libm), ember
+reproduces the x86-64 Linux AVX2 wheel: see `ember.random` and the specification's section 11.
+
+Exactness of the float emulation: NumPy has no fused multiply-add, so `_fma32` computes
+`a*b + c` in double (the product of two floats is exact there) and repairs the rare lanes
+where rounding twice could differ from rounding once (round to odd); `_fma64` is the
+Boldo-Melquiond emulation (exact product by Dekker's algorithm, exact sums, round to odd).
+Inside the AVX2 `log`/`sincos` the unrepaired double-then-float rounding is used: its inputs
+come from 2**24 possible uniforms only, and it was checked against the repaired version on
+every one of them (see tests/test_random.py, `test_fast_fma_exhaustive`).
+"""
+import math
+import warnings
+
+import numpy as np
+
+from . import _dtype
+from ._device import check_cpu
+from ._tensor import _C_NAMES as _CPP_TYPE_NAMES, Tensor
+from .autograd import grad_mode, no_grad
+from .autograd.graph import Node
+from .ops.inplace import inplace
+from .random import _get
+
+F16 = np.dtype(np.float16)
+F32 = np.dtype(np.float32)
+F64 = np.dtype(np.float64)
+C64 = np.dtype(np.complex64)
+C128 = np.dtype(np.complex128)
+I64 = np.dtype(np.int64)
+U64 = np.dtype(np.uint64)
+
+_INT64_MIN = -(1 << 63)
+_INT64_MAX = (1 << 63) - 1
+_TWO_PI_D = 6.283185307179586            # the double nearest 2*pi, as PyTorch's kernels use
+_RANDPERM_SMALL = 214748364              # floor((2**32 - 1) / 20): above it, the 64-bit shuffle
+
+# ================================================================================================
+# Exact float32 / float64 fused multiply-add in NumPy
+# ================================================================================================
+
+_LOW29 = np.int64(0x1FFFFFFF)
+_MID29 = np.int64(0x10000000)
+_FLT_MIN = 2.0 ** -126
+
+
+def _two_sum_err(a, b, s):
+    """The exact error of `s = RN(a + b)`: a + b == s + err (Knuth's TwoSum)."""
+    bb = s - a
+    return (a - (s - bb)) + (b - bb)
+
+
+def _round_to_odd(s, err):
+    """Given s = RN(x) and err = x - s exactly, the double nearest x with an odd last bit
+    when x is not a double (round to odd), else s."""
+    fix = (err != 0) & ((s.view(np.int64) & 1) == 0)
+    if fix.any():
+        s = s.copy()
+        s[fix] = np.nextafter(s[fix], np.where(err[fix] > 0, np.inf, -np.inf))
+    return s
+
+
+def _fma32(a, b, c):
+    """RN32(a*b + c) for float32 values (arrays or scalars), rounded once as a hardware FMA."""
+    p = np.multiply(a, b, dtype=F64)              # exact: 24-bit times 24-bit fits a double
+    c64 = np.broadcast_to(np.asarray(c, F64), p.shape)
+    s = p + c64
+    # RN32(s) is wrong only when s lies exactly halfway between two floats (the double sum
+    # may have rounded onto the midpoint) or the result is subnormal in float32.
+    bits = s.view(np.int64)
+    bad = ((bits & _LOW29) == _MID29) | (np.abs(s) < _FLT_MIN)
+    if bad.any():
+        idx = np.nonzero(bad)
+        part = s[idx]
+        s = s.copy()
+        s[idx] = _round_to_odd(part, _two_sum_err(p[idx], c64[idx], part))
+    return s.astype(F32)
+
+
+def _sum_is_exact(width_a, b, c):
+    """Whether x*b + c is exact in double for every float32 x with at most `width_a`
+    significant bits below 1 (x = k * 2**-width_a, k < 2**width_a) and float32 numbers b, c:
+    then rounding the double sum to float32 is the fused result."""
+    b, c = float(b), float(c)
+    if b == 0 or c == 0:
+        return True
+    top_b, top_c = math.frexp(b)[1], math.frexp(c)[1]
+    low_b = max(top_b - 24, -149) - width_a
+    low_c = max(top_c - 24, -149)
+    return max(top_b, top_c) + 1 - min(low_b, low_c) <= 53
+
+
+_SPLITTER = 134217729.0                           # 2**27 + 1 (Veltkamp)
+
+
+def _fma64(a, b, c):
+    """RN64(a*b + c) for doubles, rounded once (Boldo-Melquiond emulation)."""
+    a, b, c = np.broadcast_arrays(np.asarray(a, F64), np.asarray(b, F64), np.asarray(c, F64))
+    p = a * b
+    t = _SPLITTER * a
+    ah = t - (t - a)
+    al = a - ah
+    t = _SPLITTER * b
+    bh = t - (t - b)
+    bl = b - bh
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl        # a*b == p + e exactly
+    th = c + p
+    tl = _two_sum_err(c, p, th)                               # c + p == th + tl exactly
+    v = tl + e
+    v = _round_to_odd(np.atleast_1d(v), np.atleast_1d(_two_sum_err(tl, e, v))).reshape(v.shape)
+    z = th + v
+    zero = z == 0
+    if zero.any():                                # an exact zero takes the sign of RN(p + c)
+        z = np.where(zero, p + c, z)
+    return z
+
+
+# ================================================================================================
+# The AVX2 float32 normal kernel: Box-Muller on blocks of 16 with single-precision log and
+# sincos (Pommier and Garberoglio's avx_mathfun, as GCC compiled it with FMA contraction)
+# ================================================================================================
+
+def _f32_const(bits):
+    return float(np.array(bits, np.uint32).view(np.float32))
+
+
+_LOG_P = [_f32_const(b) for b in (0x3D9021BB, 0xBDEBD1B8, 0x3DEF251A, 0xBDFE5D4F, 0x3E11E9BF,
+                                  0xBE2AAE50, 0x3E4CCEAC, 0xBE7FFFFC, 0x3EAAAAAA)]
+_LOG_Q1 = np.float32(_f32_const(0xB95E8083))
+_LOG_Q2 = _f32_const(0x3F318000)
+_SQRTHF = np.float32(_f32_const(0x3F3504F3))
+_TWO_PI_F = np.float32(_f32_const(0x40C90FDB))
+_FOPI = np.float32(_f32_const(0x3FA2F983))
+_DP = [_f32_const(b) for b in (0xBF490000, 0xB97DA000, 0xB3222169)]
+_COS_C = [_f32_const(b) for b in (0x37CCF5CE, 0xBAB6061A, 0x3D2AAAA5)]
+_SIN_C = [_f32_const(b) for b in (0xB94CA1F9, 0x3C08839E, 0xBE2AAAA3)]
+_ONE = np.float32(1)
+_HALF = np.float32(0.5)
+_MANT_MASK = np.int32(-0x7F800001)                # 0x807FFFFF
+_HALF_BITS = np.int32(0x3F000000)
+
+
+def _fma_double_rounded(a, b, c, t, out):
+    """out = RN32(RN64(a*b + c)) for float32 values a, b, c (arrays or exact Python floats):
+    the product is exact in double, and for this kernel's inputs rounding the double sum to
+    float32 equals the fused operation (see the module docstring). `t` is float64 scratch."""
+    np.multiply(a, b, out=t, dtype=F64)
+    np.add(t, c, out=out, dtype=F64, casting="same_kind")
+    return out
+
+
+def _log_ps(x, fma=_fma_double_rounded):
+    """The AVX2 single-precision log of float32 values in (0, 1] (spec steps L1-L12)."""
+    n = x.shape[0]
+    t = np.empty(n, F64)
+    bits = x.view(np.int32)
+    e = (bits >> 23).astype(F32)
+    e -= np.float32(126)                          # float32(exponent - 127) + 1, exactly
+    m = ((bits & _MANT_MASK) | _HALF_BITS).view(F32)
+    mask = m < _SQRTHF
+    xr = m - _ONE
+    np.add(xr, m, out=xr, where=mask)
+    e -= mask
+    z = xr * xr
+    y = np.empty(n, F32)
+    fma(xr, _LOG_P[0], _LOG_P[1], t, y)
+    for k in range(2, 9):
+        fma(y, xr, _LOG_P[k], t, y)
+    y *= xr
+    fma(y, z, e * _LOG_Q1, t, y)
+    y -= z * _HALF
+    xr += y
+    return fma(e, _LOG_Q2, xr, t, y)
+
+
+def _sincos_ps(theta, fma=_fma_double_rounded):
+    """The AVX2 single-precision sincos of float32 values >= 0 (spec steps S1-S9)."""
+    n = theta.shape[0]
+    t = np.empty(n, F64)
+    j = (theta * _FOPI).astype(np.int32)
+    j += 1
+    j &= np.int32(~1)
+    y = j.astype(F32)
+    sgn_s = (j & 4) << 29
+    sgn_c = (~(j - 2) & 4) << 29
+    sel = (j & 2) == 0
+    r = np.empty(n, F32)
+    fma(y, _DP[0], theta, t, r)
+    fma(y, _DP[1], r, t, r)
+    fma(y, _DP[2], r, t, r)
+    z = r * r
+    c = np.empty(n, F32)
+    fma(z, _COS_C[0], _COS_C[1], t, c)
+    fma(c, z, _COS_C[2], t, c)
+    c *= z
+    fma(z, c, -(z * _HALF), t, c)
+    c += _ONE
+    s = np.empty(n, F32)
+    fma(z, _SIN_C[0], _SIN_C[1], t, s)
+    fma(s, z, _SIN_C[2], t, s)
+    s *= z
+    fma(r, s, r, t, s)
+    sin = np.where(sel, s, c)
+    cos = np.where(sel, c, s)
+    sin.view(np.int32)[...] ^= sgn_s
+    cos.view(np.int32)[...] ^= sgn_c
+    return sin, cos
+
+
+_CHUNK = 8192                                     # lanes per pass: temporaries stay in cache
+
+
+def _box_muller_blocks32(blocks, mean, std):
+    """Transform float32 uniforms shaped (k, 16) in place into normals, block by block."""
+    mean32, std32 = np.float32(mean), np.float32(std)
+    plain = std32 == 1 and mean32 == 0
+    rows = max(1, _CHUNK // 8)
+    for r0 in range(0, blocks.shape[0], rows):
+        part = blocks[r0:r0 + rows]
+        u1 = _ONE - part[:, :8].reshape(-1)
+        theta = _TWO_PI_F * part[:, 8:].reshape(-1)
+        radius = _log_ps(u1)
+        radius *= np.float32(-2)
+        np.sqrt(radius, out=radius)
+        sin, cos = _sincos_ps(theta)
+        cos *= radius
+        sin *= radius
+        if plain:                                 # FMA(v, 1, 0) is v + 0 (turns -0 into +0)
+            cos += np.float32(0)
+            sin += np.float32(0)
+        elif mean32 == 0:                         # v*std is exact in double: one rounding
+            cos = (np.multiply(cos, std32, dtype=F64) + 0.0).astype(F32)
+            sin = (np.multiply(sin, std32, dtype=F64) + 0.0).astype(F32)
+        else:
+            cos = _fma32(cos, std32, mean32)
+            sin = _fma32(sin, std32, mean32)
+        part[:, :8] = cos.reshape(-1, 8)
+        part[:, 8:] = sin.reshape(-1, 8)
+    return blocks
+
+
+def _box_muller_blocks64(blocks, mean, std):
+    """The float64 block kernel (C library log/cos/sin, as Python's math calls them)."""
+    a = blocks[:, :8].reshape(-1)
+    b = blocks[:, 8:].reshape(-1)
+    k = a.shape[0]
+    lg = np.fromiter(map(math.log, (1.0 - a).tolist()), F64, k)
+    radius = np.sqrt(-2.0 * lg)
+    theta = (_TWO_PI_D * b).tolist()
+    cos = radius * np.fromiter(map(math.cos, theta), F64, k)
+    sin = radius * np.fromiter(map(math.sin, theta), F64, k)
+    if std == 1 and mean == 0:
+        cos += 0.0
+        sin += 0.0
+    else:
+        cos = _fma64(cos, std, mean)
+        sin = _fma64(sin, std, mean)
+    blocks[:, :8] = cos.reshape(-1, 8)
+    blocks[:, 8:] = sin.reshape(-1, 8)
+    return blocks
+
+
+# ================================================================================================
+# Array-level samplers: each returns a 1-D array of n values in fill order, drawn from `gen`
+# ================================================================================================
+
+def _normal_block(gen, n, np_dtype, mean, std):
+    """PyTorch's `normal_fill` for a contiguous tensor of n >= 16 elements.
+
+    float32 / float64: n uniforms, then (if n % 16) 16 more forming an extra block whose
+    results overwrite the last 16 outputs. float16: ceil(n/16)*16 float32 uniforms go through
+    the float32 kernel; the last block's results again land on the last 16 outputs.
+    """
+    tail = n % 16
+    if np_dtype is F64:
+        u = gen._u53(n + (16 if tail else 0))
+    elif np_dtype is F16:
+        u = gen._u24(n + (16 - tail if tail else 0))
+    else:
+        u = gen._u24(n + (16 if tail else 0))
+    if tail and np_dtype is not F16:
+        u = np.concatenate((u[:n - tail], u[n:]))
+    blocks = u.reshape(-1, 16)
+    if np_dtype is F64:
+        _box_muller_blocks64(blocks, mean, std)
+    else:
+        _box_muller_blocks32(blocks, mean, std)
+    res = blocks.reshape(-1)
+    if tail:
+        out = res[:n].copy()
+        out[n - 16:] = res[-16:]
+    else:
+        out = res
+    return out.astype(F16) if np_dtype is F16 else out
+
+
+def _normal_scalar(gen, n, mean, std):
+    """PyTorch's scalar `normal_distribution<double>`: Box-Muller in double, one pair of
+    64-bit uniforms per two values, the sine kept in the generator's cache. Returns doubles
+    FMA64(v, std, mean)."""
+    vals = np.empty(n, F64)
+    i = 0
+    if n and gen._normal_cache is not None:
+        vals[0] = gen._normal_cache
+        gen._normal_cache = None
+        i = 1
+    rest = n - i
+    if rest:
+        pairs = (rest + 1) // 2
+        u = gen._u53(2 * pairs)
+        lg = np.fromiter(map(math.log1p, (-u[1::2]).tolist()), F64, pairs)
+        r = np.sqrt(-2.0 * lg)
+        theta = (_TWO_PI_D * u[0::2]).tolist()
+        both = np.empty(2 * pairs, F64)
+        both[0::2] = r * np.fromiter(map(math.cos, theta), F64, pairs)
+        both[1::2] = r * np.fromiter(map(math.sin, theta), F64, pairs)
+        vals[i:] = both[:rest]
+        if rest % 2:
+            gen._normal_cache = float(both[-1])
+    if std == 1 and mean == 0:
+        return vals + 0.0
+    return _fma64(vals, std, mean)
+
+
+def _double_to(values, np_dtype):
+    """Cast doubles as C++ `static_cast<T>(double)` does: to float16 through float32."""
+    if np_dtype is F16:
+        return values.astype(F32).astype(F16)
+    return values.astype(np_dtype)
+
+
+def _normal_array(gen, n, np_dtype, mean=0.0, std=1.0, contiguous=True):
+    """n normals of a float dtype (complex: real and imaginary parts, std / sqrt(2))."""
+    if np_dtype.kind == "c":
+        part = F32 if np_dtype is C64 else F64
+        vals = _normal_array(gen, 2 * n, part, mean, std / math.sqrt(2), contiguous)
+        return vals.view(np_dtype)
+    if n >= 16 and contiguous:
+        return _normal_block(gen, n, np_dtype, mean, std)
+    return _double_to(_normal_scalar(gen, n, mean, std), np_dtype)
+
+
+def _uniform_array(gen, n, np_dtype, low=0.0, high=1.0):
+    """n uniforms in [low, high): FMA(x, high - low, low), a result equal to high becoming low.
+    float32 and float16 use float32 bounds and a 24-bit x; float64 doubles and a 53-bit x."""
+    if np_dtype.kind == "c":
+        part = F32 if np_dtype is C64 else F64
+        return _uniform_array(gen, 2 * n, part, low, high).view(np_dtype)
+    if np_dtype is F64:
+        x = gen._u53(n)
+        if low == 0 and high == 1:
+            return x
+        lo, hi = float(low), float(high)
+        v = _fma64(x, hi - lo, lo)
+        v[v == hi] = lo
+        return v
+    x = gen._u24(n)
+    lo, hi = np.float32(low), np.float32(high)
+    if lo == 0 and hi == 1:
+        v = x
+    else:
+        span = hi - lo
+        if _sum_is_exact(24, span, lo):           # e.g. symmetric bounds (nn.init)
+            v = np.multiply(x, span, dtype=F64)
+            v += float(lo)
+            v = v.astype(F32)
+        else:
+            v = _fma32(x, span, lo)
+        v[v == hi] = lo
+    if np_dtype is F16:
+        v = v.astype(F16)
+        v[v == np.float16(hi)] = np.float16(lo)
+    return v
+
+
+def _int_to(values, np_dtype):
+    """int64 values cast as C++ `static_cast<T>(int64_t)` (float16 through float32)."""
+    if np_dtype is F16:
+        return values.astype(F32).astype(F16)
+    if np_dtype is I64:
+        return values
+    return values.astype(np_dtype)
+
+
+def _randint_array(gen, n, low, high, np_dtype):
+    """n values `(draw mod (high - low)) + low` (uint64 arithmetic), cast to the dtype; a
+    64-bit draw per value once the range reaches 2**28, else one word."""
+    rng = (high - low) & 0xFFFFFFFFFFFFFFFF
+    if rng >= 1 << 28:
+        d = gen._words64(n)
+    else:
+        d = gen._words(n)
+    d %= np.uint64(rng)
+    d += np.uint64(low & 0xFFFFFFFFFFFFFFFF)
+    return _int_to(d.view(I64), np_dtype)
+
+
+def _random_full_array(gen, n, np_dtype):
+    """`Tensor.random_()` without bounds (spec 5.2)."""
+    kind = np_dtype
+    if kind is I64:
+        return (gen._words64(n) & np.uint64(_INT64_MAX)).view(I64)
+    if kind is F64:
+        return (gen._words64(n) % np.uint64((1 << 53) + 1)).astype(F64)
+    w = gen._words(n)
+    if kind is F32:
+        return (w % np.uint64((1 << 24) + 1)).astype(F32)
+    if kind is F16:
+        return (w % np.uint64((1 << 11) + 1)).astype(F32).astype(F16)
+    if kind == np.bool_:
+        return (w & np.uint64(1)).astype(np.bool_)
+    bits = {np.dtype(np.int32): 31, np.dtype(np.int16): 15, np.dtype(np.int8): 7,
+            np.dtype(np.uint8): 8}[kind]
+    return (w & np.uint64((1 << bits) - 1)).astype(kind)
+
+
+def _random_full64_array(gen, n, np_dtype):
+    """`random_(-2**63, None)`: the whole int64 range, `int64(random64())`."""
+    return _int_to(gen._words64(n).view(I64), np_dtype)
+
+
+def _randperm_array(gen, n):
+    """`randperm(n)` as int64: forward Fisher-Yates with `w_i mod (n - i)` (n - 1 words), or for
+    n >= 214748364 the inside-out shuffle with 64-bit draws."""
+    if n <= 1:
+        return np.arange(n, dtype=I64)
+    if n >= _RANDPERM_SMALL:
+        d = gen._words64(n)
+        perm = np.arange(n, dtype=I64)
+        for i, di in enumerate(d.tolist()):
+            z = di % (i + 1)
+            perm[i] = perm[z]
+            perm[z] = i
+        return perm
+    m = n - 1
+    steps = np.arange(m, dtype=I64)
+    z = gen._words(m)
+    z %= (n - steps).view(U64)
+    target = steps + z.view(I64)                  # step i swaps positions i and target[i]
+    if n <= 512:
+        perm = list(range(n))
+        for i, j in enumerate(target.tolist()):
+            perm[i], perm[j] = perm[j], perm[i]
+        return np.array(perm, dtype=I64)
+    return _apply_forward_swaps(target, n)
+
+
+def _apply_forward_swaps(target, n):
+    """The permutation that the swaps `perm[i] <-> perm[target[i]]`, i = 0, 1, ..., n - 2
+    (target[i] >= i), make of `arange(n)`, without a Python loop.
+
+    Position i is final after step i. Before step t, a position p >= t holds the value the
+    last earlier step aimed at p put there, that is the value position k held just before
+    step k (call it A[k]), or p itself if no earlier step aimed at p. So
+    `out[t] = A[k]` for the last k < t with target[k] == target[t] (else target[t]), and
+    `A[t] = A[k]` for the last k < t with target[k] == t (else t): chains of pointers to
+    smaller indices, resolved by pointer jumping."""
+    m = n - 1
+    steps = np.arange(m, dtype=I64)
+    key = np.sort(target * n + steps)             # grouped by target, steps ascending
+    st = key // n
+    order = key - st * n
+    # the previous step with the same target, for each step
+    prev = np.empty(m, I64)
+    prev[order[0]] = -1
+    prev[order[1:]] = np.where(st[1:] == st[:-1], order[:-1], -1)
+    # A's pointers: the last step k < t aimed at t (the group of t, minus step t itself)
+    counts = np.bincount(st, minlength=n)
+    last = np.cumsum(counts) - 1
+    positions = np.arange(n, dtype=I64)
+    self_aimed = (counts > 0) & (order[np.maximum(last, 0)] == positions)
+    cand = last - self_aimed
+    ptr = np.where(counts > self_aimed, order[np.maximum(cand, 0)], positions)
+    while True:
+        nxt = ptr[ptr]
+        if np.array_equal(nxt, ptr):
+            break
+        ptr = nxt
+    out = np.empty(n, I64)
+    out[:m] = np.where(prev >= 0, ptr[prev], target)
+    out[m] = ptr[m]
+    return out
+
+
+def _bernoulli_scalar_array(gen, n, p, np_dtype):
+    """`bernoulli_(p)` with a number p: `U53 < p`, two words per element."""
+    return (gen._u53(n) < p).astype(np_dtype)
+
+
+def _bernoulli_tensor_array(gen, probs, np_dtype):
+    """`bernoulli_(probs)`: per element, float64 probabilities compare a 53-bit uniform, the
+    others a 24-bit float32 uniform. `probs` is 1-D, in fill order."""
+    if probs.dtype == F64:
+        return (gen._u53(probs.shape[0]) < probs).astype(np_dtype)
+    return (gen._u24(probs.shape[0]) < probs.astype(F32)).astype(np_dtype)
+
+
+def _exponential_array(gen, n, lambd, np_dtype):
+    """`exponential_(lambd)`: `(-1/lambd) * log1p(-U53)` in double."""
+    u = gen._u53(n)
+    scale = -1.0 / lambd
+    vals = scale * np.fromiter(map(math.log1p, (-u).tolist()), F64, n)
+    return _double_to(vals, np_dtype)
+
+
+def _log_or_ninf(x):
+    return math.log(x) if x > 0 else -math.inf
+
+
+def _geometric_array(gen, n, p, np_dtype):
+    """`geometric_(p)`: `ceil(log(U53) / log1p(-p))`."""
+    u = gen._u53(n)
+    denom = math.log1p(-p)
+    vals = np.ceil(np.fromiter(map(_log_or_ninf, u.tolist()), F64, n) / denom)
+    if np_dtype.kind in "iub":
+        with np.errstate(invalid="ignore"):
+            return vals.astype(I64).astype(np_dtype)
+    return _double_to(vals, np_dtype)
+
+
+def _log_normal_array(gen, n, mean, std, np_dtype):
+    """`log_normal_(mean, std)`: exp of the scalar Box-Muller normal (which uses the cache)."""
+    vals = _normal_scalar(gen, n, mean, std)
+    return _double_to(np.fromiter(map(_exp, vals.tolist()), F64, n), np_dtype)
+
+
+def _exp(x):
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _cauchy_array(gen, n, median, sigma, np_dtype):
+    """`cauchy_(median, sigma)`: `median + sigma * tan(pi * (U53 - 0.5))`, fused."""
+    u = gen._u53(n)
+    t = np.fromiter(map(math.tan, (math.pi * (u - 0.5)).tolist()), F64, n)
+    return _double_to(_fma64(sigma, t, median), np_dtype)
+
+
+def _poisson_one(gen, lam):
+    """One Poisson sample as PyTorch's CPU kernel draws it: the product of uniforms for
+    rates below 10, Hormann's transformed rejection (PTRS) from 10 on; uniforms are U53."""
+    if lam >= 10:
+        slam = math.sqrt(lam)
+        loglam = math.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u = gen._u53_scalar() - 0.5
+            v = gen._u53_scalar()
+            us = 0.5 - abs(u)
+            k = math.floor((2 * a / us + b) * u + lam + 0.43)
+            if us >= 0.07 and v <= vr:
+                return k
+            if k < 0 or (us < 0.013 and v > us):
+                continue
+            lhs = _log_or_ninf(v) + math.log(invalpha) - math.log(a / (us * us) + b)
+            if lhs <= -lam + k * loglam - math.lgamma(k + 1.0):
+                return k
+    if lam == 0:
+        return 0
+    enlam = math.exp(-lam)
+    x = 0
+    prod = 1.0
+    while True:
+        prod *= gen._u53_scalar()
+        if prod > enlam:
+            x += 1
+        else:
+            return x
+
+
+# ================================================================================================
+# Filling tensors in PyTorch's order, and autograd for the in-place samplers
+# ================================================================================================
+
+def _fill_order(a):
+    """The axis order (outermost first) in which PyTorch's TensorIterator visits the array,
+    or None for C order: decreasing stride, so a transposed view is filled in storage order."""
+    if a.flags.c_contiguous or a.ndim < 2:
+        return None
+    perm = sorted(range(a.ndim), key=lambda d: -abs(a.strides[d]) if a.shape[d] > 1 else 0)
+    return None if perm == list(range(a.ndim)) else perm
+
+
+def _arrange(flat, a):
+    """`flat` (values in fill order) as an array of a's logical shape."""
+    perm = _fill_order(a)
+    if perm is None:
+        return flat.reshape(a.shape)
+    return np.transpose(flat.reshape([a.shape[d] for d in perm]), np.argsort(perm))
+
+
+def _in_fill_order(x, a):
+    """The elements of x (broadcast to a's shape) listed in a's fill order."""
+    x = np.broadcast_to(x, a.shape)
+    perm = _fill_order(a)
+    return (x if perm is None else np.transpose(x, perm)).reshape(-1)
+
+
+class _ZeroGrad(Node):
+    """The backward of an in-place sampler: the old values no longer matter."""
+
+    def apply(self, grad):
+        return (Tensor._make(np.zeros_like(grad._data)),)
+
+
+def _zero_node(name):
+    return type(name, (_ZeroGrad,), {})
+
+
+_NODES = {name: _zero_node(name) for name in (
+    "UniformBackward0", "NormalBackward0", "RandomBackward0", "RandomBackward1",
+    "RandomBackward2", "BernoulliBackward1", "BernoulliBackward2", "ExponentialBackward0",
+    "GeometricBackward0", "LogNormalBackward0", "CauchyBackward0")}
+
+
+def _recorded_result(source, values, node_name):
+    result = Tensor._make(values)
+    result._requires_grad, result._grad_fn = True, _NODES[node_name](source)
+    return result
+
+
+_recorded_store = inplace(_recorded_result)
+
+
+def _store(self, flat, node_name):
+    """Write `flat` (values in fill order, self's dtype) into self, as an in-place op."""
+    values = _arrange(flat, self._data)
+    if grad_mode.enabled and self._requires_grad:
+        return _recorded_store(self, values, node_name)
+    self._data[...] = values
+    self._bump_version()
+    return self
+
+
+def _new(values, shape, requires_grad=False, out=None):
+    """A fresh tensor of `shape` holding `values` (C order), or `out` refilled."""
+    array = values.reshape(shape)
+    if out is not None:
+        if out._data.shape == array.shape:
+            out._data[...] = array
+        else:
+            out._data = array
+        out._bump_version()
+        return out
+    t = Tensor._make(array)
+    if requires_grad:
+        if array.dtype.kind not in "fc":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._requires_grad = True
+    return t
+
+
+# ================================================================================================
+# Argument checks shared by the public functions
+# ================================================================================================
+
+def _parse_size(size, name, size_kw=None):
+    if size_kw is not None:
+        if size:
+            raise TypeError(f"{name}() got multiple values for argument 'size'")
+        size = (size_kw,)
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    elif not size:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (), but "
+                        f"expected one of:\n * (tuple of ints size, *, torch.Generator generator, "
+                        f"Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
+                        f"Device device = None, bool pin_memory = False, bool requires_grad = "
+                        f"False)")
+    dims = []
+    for i, s in enumerate(size):
+        if isinstance(s, (tuple, list)):
+            raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos "
+                            f"{i + 1} with error \"type must be tuple of ints,but got tuple\"")
+        if isinstance(s, bool) or not hasattr(s, "__index__"):
+            raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, not "
+                            f"{type(s).__name__}")
+        dims.append(s.__index__())
+    for d in dims:
+        if d < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {d}: "
+                               f"[{', '.join(map(str, dims))}]")
+    return tuple(dims)
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _resolve_dtype(dtype, default=None):
+    if dtype is None:
+        return default if default is not None else _dtype.get_default_dtype()
+    return _dtype.to_dtype(dtype)
+
+
+def _need_float(dt, kernel):
+    if dt.category not in (_dtype.FLOAT, _dtype.COMPLEX):
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dt.scalar_name}'")
+
+
+_C_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int",
+            "int64": "long", "bool": "bool", "float16": "c10::Half", "float32": "float",
+            "float64": "double"}
+_DIGITS = {"float16": 11, "float32": 24, "float64": 53}
+_INT_RANGE = {"bool": (0, 1), "uint8": (0, 255), "int8": (-128, 127), "int16": (-32768, 32767),
+              "int32": (-2 ** 31, 2 ** 31 - 1), "int64": (_INT64_MIN, _INT64_MAX)}
+
+
+def _check_int64(value, name):
+    if isinstance(value, Tensor):
+        value = value.item()
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{name}(): argument '{'high' if name == 'randint' else 'to'}' must be "
+                        f"int, not {type(value).__name__}")
+    value = value.__index__()
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise ValueError("Overflow when unpacking long long")
+    return value
+
+
+def _round_int(value, digits):
+    """An integer rounded to `digits` significant bits, to nearest, ties to even."""
+    a = abs(value)
+    if a < (1 << digits):
+        return value
+    shift = a.bit_length() - digits
+    q, r = divmod(a, 1 << shift)
+    half = 1 << (shift - 1)
+    if r > half or (r == half and q & 1):
+        q += 1
+    return (q << shift) if value > 0 else -(q << shift)
+
+
+def _float_cast_int(value, dt):
+    """`int64_t(scalar_t(value))` for an int64 value: C++ converts to float or double by
+    rounding to nearest, and to float16 through float (two roundings)."""
+    if dt.name == "float16":
+        return _round_int(_round_int(value, 24), 11)
+    return _round_int(value, _DIGITS[dt.name])
+
+
+def _update_to(to, dt):
+    """PyTorch's `update_to`: lower `to` so that values below it stay below it once cast."""
+    cast = _float_cast_int(to - 1, dt)
+    if cast >= to:
+        n = (abs(to - 1)).bit_length() - 1            # floor(log2(|to - 1|))
+        to = cast - (1 << (n - _DIGITS[dt.name] + 1))
+    return to
+
+
+def _update_from(frm, dt):
+    """PyTorch's `update_from`: raise `from` so that values above it stay above it once cast."""
+    cast = _float_cast_int(frm + 1, dt)
+    if cast < frm:
+        n = (abs(frm + 1)).bit_length() - 1
+        frm = cast + (1 << (n - _DIGITS[dt.name] + 1))
+    return frm
+
+
+def _check_from_to_in_range(frm, to_inc, dt):
+    if dt.category == _dtype.FLOAT:
+        digits = _DIGITS[dt.name]
+        bound = 1 << digits
+        name = _C_NAMES[dt.name]
+        for value, label in ((frm, "from"), (to_inc, "to - 1")):
+            if value < -bound or value > bound:
+                warnings.warn(f"{label} is out of bounds [-(2^{digits}), 2^{digits}]. Due to "
+                              f"precision limitations {name} can support discrete uniform "
+                              "distribution only within this range. This warning will become an "
+                              "error in version 1.7 release, please fix the code in advance",
+                              UserWarning, stacklevel=4)
+        return
+    lo, hi = _INT_RANGE[dt.name]
+    name = _C_NAMES[dt.name]
+    if not lo <= frm <= hi:
+        raise RuntimeError(f"from is out of bounds for {name}")
+    if not lo <= to_inc <= hi:
+        raise RuntimeError(f"to - 1 is out of bounds for {name}")
+
+
+def _random_values(gen, n, dt, frm=None, to=None):
+    """The values of `random_` for a tensor of n elements, after PyTorch's checks:
+    `frm is None`: `random_()` (spec 5.2); `to is None`: [frm, the dtype's largest value];
+    else [frm, to)."""
+    if dt.category == _dtype.COMPLEX:
+        if frm is None:
+            raise NotImplementedError(f"\"random_kernel_cpu\" not implemented for "
+                                      f"'{dt.scalar_name}'")
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and "
+                           "boolean types")
+    np_dtype = dt.np
+    if frm is None:
+        return _random_full_array(gen, n, np_dtype)
+    if to is not None:
+        if frm >= to:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                               f"from={frm} >= to={to}")
+        if dt.category == _dtype.FLOAT:
+            frm = _update_from(frm, dt)
+            to = _update_to(to, dt)
+            if frm >= to:
+                raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than 'to' "
+                                   f"casted to dtype, but got from={frm} >= to={to}")
+        _check_from_to_in_range(frm, to - 1, dt)
+        return _randint_array(gen, n, frm, to, np_dtype)
+    if frm == _INT64_MIN:
+        if dt is _dtype.float16:
+            raise NotImplementedError("\"random_full_64_bits_range_kernel_cpu\" not "
+                                      "implemented for 'Half'")
+        if dt.name not in ("int64", "float32", "float64"):
+            raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, "
+                               "double, float and bfloat16")
+        return _random_full64_array(gen, n, np_dtype)
+    if dt.category == _dtype.FLOAT:
+        to_inc = 1 << _DIGITS[dt.name]
+        frm = _update_from(frm, dt)
+        if frm >= to_inc:
+            raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than or equal "
+                               f"to 'to_inc' casted to dtype, but got from={frm} > "
+                               f"to_inc={to_inc}")
+    else:
+        to_inc = _INT_RANGE[dt.name][1]
+    _check_from_to_in_range(frm, to_inc, dt)
+    return _randint_array(gen, n, frm, to_inc + 1, np_dtype)
+
+
+# ================================================================================================
+# Public functions: torch.rand, randn, randint, randperm, normal, bernoulli, multinomial, ...
+# ================================================================================================
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False, pin_memory=False, **kwargs):
+    """Uniform numbers in [0, 1), bit for bit PyTorch's for the same seed.
+
+    >>> import ember
+    >>> _ = ember.manual_seed(0)
+    >>> ember.rand(3)
+    tensor([0.4963, 0.7682, 0.0885])
+    """
+    check_cpu(device)
+    shape = _parse_size(size, "rand", kwargs.pop("size", None))
+    dt = _resolve_dtype(dtype, out.dtype if out is not None else None)
+    _need_float(dt, "check_uniform_bounds")
+    values = _uniform_array(_get(generator), _numel(shape), dt.np)
+    return _new(values, shape, requires_grad, out)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False, pin_memory=False, **kwargs):
+    """Standard normal numbers, bit for bit PyTorch's for the same seed.
+
+    >>> import ember
+    >>> _ = ember.manual_seed(0)
+    >>> ember.randn(3)
+    tensor([ 1.5410, -0.2934, -2.1788])
+    """
+    check_cpu(device)
+    shape = _parse_size(size, "randn", kwargs.pop("size", None))
+    dt = _resolve_dtype(dtype, out.dtype if out is not None else None)
+    _need_float(dt, "normal_kernel_cpu")
+    values = _normal_array(_get(generator), _numel(shape), dt.np)
+    return _new(values, shape, requires_grad, out)
+
+
+def _like_dtype(input, dtype):
+    return input.dtype if dtype is None else _dtype.to_dtype(dtype)
+
+
+def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
+              requires_grad=False, memory_format=None):
+    """`rand` with the shape (and by default the dtype) of `input`."""
+    check_cpu(device)
+    dt = _like_dtype(input, dtype)
+    _need_float(dt, "check_uniform_bounds")
+    values = _uniform_array(_get(generator), input._data.size, dt.np)
+    return _new(values, input._data.shape, requires_grad)
+
+
+def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
+               requires_grad=False, memory_format=None):
+    """`randn` with the shape (and by default the dtype) of `input`."""
+    check_cpu(device)
+    dt = _like_dtype(input, dtype)
+    _need_float(dt, "normal_kernel_cpu")
+    values = _normal_array(_get(generator), input._data.size, dt.np)
+    return _new(values, input._data.shape, requires_grad)
+
+
+def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None,
+            requires_grad=False, pin_memory=False, **kwargs):
+    """`randint(high, size)` or `randint(low, high, size)`: integers in [low, high), int64
+    unless `dtype` says otherwise.
+
+    >>> import ember
+    >>> _ = ember.manual_seed(0)
+    >>> ember.randint(0, 10, (5,))
+    tensor([4, 9, 3, 0, 3])
+    """
+    check_cpu(device)
+    low, high, size = _randint_args(args, kwargs)
+    shape = _parse_size((size,), "randint")
+    dt = _resolve_dtype(dtype, out.dtype if out is not None else _dtype.int64)
+    values = _random_values(_get(generator), _numel(shape), dt, low, high)
+    return _new(values, shape, requires_grad, out)
+
+
+def _randint_args(args, kwargs):
+    low = kwargs.pop("low", None)
+    high = kwargs.pop("high", None)
+    size = kwargs.pop("size", None)
+    if kwargs:
+        raise TypeError(f"randint() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    args = list(args)
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        size = args.pop()
+    if len(args) == 2:
+        low, high = args
+    elif len(args) == 1:
+        if high is None:
+            high = args[0]
+        else:
+            low = args[0]
+    elif len(args) > 2:
+        raise TypeError("randint() received an invalid combination of arguments")
+    if high is None or size is None:
+        if size is None and len(args) >= 2 and not isinstance(args[-1], (tuple, list)):
+            raise TypeError(f"randint(): argument 'size' (position {len(args)}) must be tuple "
+                            f"of ints, not {type(args[-1]).__name__}")
+        raise TypeError("randint() received an invalid combination of arguments - missing "
+                        "'high' or 'size'")
+    for v in (low, high):
+        if isinstance(v, float):
+            raise TypeError(f"randint(): argument 'high' (position 1) must be int, not float")
+    low = 0 if low is None else _check_int64(low, "randint")
+    high = _check_int64(high, "randint")
+    return low, high, size
+
+
+def randint_like(input, *args, generator=None, dtype=None, layout=None, device=None,
+                 requires_grad=False, memory_format=None, **kwargs):
+    """`randint_like(input, high)` or `randint_like(input, low, high)`."""
+    check_cpu(device)
+    low = kwargs.pop("low", None)
+    high = kwargs.pop("high", None)
+    if len(args) == 2:
+        low, high = args
+    elif len(args) == 1:
+        if high is None:
+            high = args[0]
+        else:
+            low = args[0]
+    if high is None:
+        raise TypeError("randint_like() missing required argument 'high'")
+    low = 0 if low is None else _check_int64(low, "randint")
+    high = _check_int64(high, "randint")
+    dt = _like_dtype(input, dtype)
+    values = _random_values(_get(generator), input._data.size, dt, low, high)
+    return _new(values, input._data.shape, requires_grad)
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False):
+    """A random permutation of 0 .. n-1 (int64 unless `dtype` says otherwise).
+
+    >>> import ember
+    >>> _ = ember.manual_seed(0)
+    >>> ember.randperm(5)
+    tensor([4, 0, 1, 3, 2])
+    """
+    check_cpu(device)
+    if isinstance(n, bool) or not hasattr(n, "__index__"):
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not "
+                        f"{type(n).__name__}")
+    n = n.__index__()
+    dt = _resolve_dtype(dtype, out.dtype if out is not None else _dtype.int64)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    if dt is _dtype.bool_ or dt.category == _dtype.COMPLEX:
+        raise NotImplementedError(f"\"randperm\" not implemented for '{dt.scalar_name}'")
+    if dt.category == _dtype.FLOAT:
+        digits = _DIGITS[dt.name]
+        if n > (1 << digits) + 1:
+            what = {"float16": "2049", "float32": "2^24+1", "float64": "2^53+1"}[dt.name]
+            raise RuntimeError(f"n cannot be greater than {what} for {dt.scalar_name} type.")
+    elif n - 1 > _INT_RANGE[dt.name][1]:
+        raise RuntimeError(f"value cannot be converted to type {dt.name}_t without overflow")
+    values = _int_to(_randperm_array(_get(generator), n), dt.np)
+    return _new(values, (n,), requires_grad, out)
+
+
+class _ZeroInputGrads(Node):
+    """The backward of `normal(mean, std)` with tensor arguments, and of `bernoulli(probs)`:
+    PyTorch gives these inputs zero gradients."""
+
+    def __init__(self, *inputs):
+        super().__init__(*inputs)
+        self._metas = [(i._data.shape, i._data.dtype) for i in inputs]
+
+    def apply(self, grad):
+        return tuple(Tensor._make(np.zeros(shape, dtype)) for shape, dtype in self._metas)
+
+
+_SAMPLE_NODES = {name: type(name, (_ZeroInputGrads,), {}) for name in (
+    "NormalBackward1", "NormalBackward2", "NormalBackward3", "BernoulliBackward0")}
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
+           device=None, pin_memory=False, requires_grad=False):
+    """Normal numbers: `normal(mean, std, size)` with numbers, or elementwise means/stds
+    from tensors (`normal(mean_t, std_t)`, `normal(mean_t, std)`, `normal(mean, std_t)`)."""
+    check_cpu(device)
+    gen = _get(generator)
+    mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not mean_t and not std_t:
+        if size is None:
+            raise TypeError(f"normal() received an invalid combination of arguments - got "
+                            f"({type(mean).__name__}, {type(std).__name__}), but expected one "
+                            "of:\n * (Tensor mean, Tensor std, *, torch.Generator generator = "
+                            "None, Tensor out = None)")
+        shape = _parse_size((size,), "normal")
+        dt = _resolve_dtype(dtype, out.dtype if out is not None else None)
+        _need_float(dt, "normal_kernel_cpu")
+        _check_std(std)
+        values = _normal_array(gen, _numel(shape), dt.np, float(mean), float(std))
+        return _new(values, shape, requires_grad, out)
+    # tensor overloads, as PyTorch composes them: an output shaped like the broadcast of the
+    # arguments and typed like the mean tensor (else the std tensor), then
+    # normal_(0, std).add_(mean) or normal_(0, 1).mul_(std).add_(mean)
+    if std_t:
+        if std._data.size and (np.asarray(std._data) < 0).any():
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+    else:
+        _check_std(std)
+    dt = mean.dtype if mean_t else std.dtype
+    if mean_t and std_t:
+        try:
+            shape = np.broadcast_shapes(mean._data.shape, std._data.shape)
+        except ValueError:
+            from .ops._util import broadcast_error
+            raise broadcast_error(mean._data.shape, std._data.shape) from None
+    else:
+        shape = (mean if mean_t else std)._data.shape
+    _need_float(dt, "normal_kernel_cpu")
+    n = _numel(shape)
+    with no_grad():
+        if mean_t and not std_t:
+            result = Tensor._make(_normal_array(gen, n, dt.np, 0.0, float(std)).reshape(shape))
+        else:
+            result = Tensor._make(_normal_array(gen, n, dt.np).reshape(shape))
+            result.mul_(std.detach())
+        result.add_(mean.detach() if mean_t else mean)
+    if out is not None:
+        return _new(result._data, shape, False, out)
+    if grad_mode.enabled and ((mean_t and mean._requires_grad) or (std_t and std._requires_grad)):
+        name = ("NormalBackward3" if mean_t and std_t else
+                "NormalBackward1" if mean_t else "NormalBackward2")
+        inputs = [x for x, is_t in ((mean, mean_t), (std, std_t)) if is_t]
+        result._requires_grad = True
+        result._grad_fn = _SAMPLE_NODES[name](*inputs)
+    return result
+
+
+def _arith_dtype(np_dtype):
+    return F32 if np_dtype is F16 else np_dtype
+
+
+def _check_std(std):
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
+
+
+def _fmt(x):
+    """A number as C++ streams print it (`-1`, `0.5`, `1e+10`)."""
+    x = float(x)
+    if x == int(x) and abs(x) < 1e16:
+        return str(int(x))
+    s = f"{x:.6g}"
+    if "e" in s:
+        mant, exp = s.split("e")
+        s = f"{mant}e{exp[0]}{exp[1:].lstrip('0').zfill(2)}"
+    return s
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """0/1 samples: `bernoulli(probs)` draws each element with probability `probs[i]`;
+    `bernoulli(input, p)` draws with the number p, shaped and typed like `input`."""
+    template = Tensor._make(np.zeros(input._data.shape, input._data.dtype))
+    if p is None:
+        result = bernoulli_(template, input, generator=generator)
+        if grad_mode.enabled and input._requires_grad:
+            result._requires_grad = True
+            result._grad_fn = _SAMPLE_NODES["BernoulliBackward0"](input)
+    else:
+        result = bernoulli_(template, p, generator=generator)
+    if out is not None:
+        return _new(result._data, result._data.shape, False, out)
+    return result
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """Indices sampled from the rows of `input` (non-negative weights), as PyTorch draws them:
+    without replacement (or one sample) by `argmax/topk(probs / Exponential(1))`, with
+    replacement by inverting the normalised running sum with one U53 per sample."""
+    gen = _get(generator)
+    probs = input._data
+    if probs.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if probs.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{input.dtype.scalar_name}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    n_cat = probs.shape[-1]
+    if not replacement and num_samples > n_cat:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    rows = probs.reshape(-1, n_cat)
+    if not replacement or num_samples == 1:
+        if rows.size and not (np.all(rows < np.inf) and np.all(rows >= 0)):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if (rows.sum(axis=1, dtype=np.float64) == 0).any():
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        q = _exponential_array(gen, probs.size, 1.0, probs.dtype).reshape(rows.shape)
+        c = _arith_dtype(probs.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = (rows.astype(c) / q.astype(c)).astype(probs.dtype)
+        if num_samples == 1:
+            idx = np.argmax(ratio, axis=1)[:, None]
+        else:
+            idx = np.argsort(-ratio.astype(F64), axis=1, kind="stable")[:, :num_samples]
+    else:
+        idx = np.empty((rows.shape[0], num_samples), I64)
+        c = _arith_dtype(probs.dtype)
+        for r in range(rows.shape[0]):
+            row = rows[r].astype(c)
+            bad = ~((row >= 0) & np.isfinite(row))
+            if bad.any():
+                first = row[np.argmax(bad)]
+                raise RuntimeError("invalid multinomial distribution (encountering probability "
+                                   "entry < 0)" if not first >= 0 else
+                                   "invalid multinomial distribution (encountering probability "
+                                   "entry = infinity or NaN)")
+            cum = np.cumsum(row, dtype=c)
+            total = cum[-1]
+            if not total > 0:
+                raise RuntimeError("invalid multinomial distribution (sum of probabilities <= "
+                                   "0)")
+            cum = (cum / total).astype(probs.dtype).astype(F64)
+            cum[-1] = 1.0
+            u = gen._u53(num_samples)
+            idx[r] = np.searchsorted(cum, u, side="left")
+    idx = idx.astype(I64).reshape(probs.shape[:-1] + (num_samples,))
+    return _new(idx, idx.shape, False, out)
+
+
+def poisson(input, generator=None):
+    """Poisson samples with the rates in `input` (float32 or float64), element by element."""
+    gen = _get(generator)
+    rates = input._data
+    if rates.dtype.kind != "f" or rates.dtype == F16:
+        raise NotImplementedError(f"\"poisson_cpu\" not implemented for "
+                                  f"'{input.dtype.scalar_name}'")
+    flat = _in_fill_order(rates, rates).astype(F64)
+    if (flat < 0).any():
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    vals = np.array([_poisson_one(gen, lam) for lam in flat.tolist()], dtype=F64)
+    return Tensor._make(_arrange(vals.astype(rates.dtype), rates))
+
+
+# ================================================================================================
+# In-place samplers (Tensor methods)
+# ================================================================================================
+
+def _contiguous(a):
+    return a.flags.c_contiguous
+
+
+def uniform_(self, from_=0, to=1, *, generator=None, **kwargs):
+    """Fill with uniform numbers in [from, to), in place (what nn.init.uniform_ calls)."""
+    if "from" in kwargs:
+        from_ = kwargs.pop("from")
+    self._check_inplace()
+    dt = self.dtype
+    _need_float(dt, "check_uniform_bounds")
+    lo, hi = float(from_), float(to)
+    real = dt.to_real() if dt.category == _dtype.COMPLEX else dt
+    name = _C_NAMES[real.name]
+    if not math.isfinite(lo):
+        raise RuntimeError(f"from is out of bounds for {name}")
+    if not math.isfinite(hi):
+        raise RuntimeError(f"to is out of bounds for {name}")
+    if lo > hi:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={_fmt(lo)} > to={_fmt(hi)}")
+    if hi - lo > float(np.finfo(real.np).max):
+        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<"
+                           f"{real.scalar_name}>::max(), but found to={_fmt(hi)} and "
+                           f"from={_fmt(lo)} which result in to-from to exceed the limit")
+    values = _uniform_array(_get(generator), self._data.size, dt.np, lo, hi)
+    return _store(self, values, "UniformBackward0")
+
+
+def normal_(self, mean=0, std=1, *, generator=None):
+    """Fill with normal numbers, in place (what nn.init.normal_ and nn.Embedding call)."""
+    self._check_inplace()
+    dt = self.dtype
+    _need_float(dt, "normal_kernel_cpu")
+    _check_std(std)
+    values = _normal_array(_get(generator), self._data.size, dt.np, float(mean), float(std),
+                           _contiguous(self._data))
+    return _store(self, values, "NormalBackward0")
+
+
+_MISSING = object()
+
+
+def random_(self, *args, generator=None, **kwargs):
+    """`random_()`, `random_(to)`, `random_(from, to)` (`to=None`: up to the dtype's largest
+    value): integers drawn as PyTorch draws them."""
+    frm = kwargs.pop("from", _MISSING)
+    to = kwargs.pop("to", _MISSING)
+    if kwargs:
+        raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if len(args) > 2 or (len(args) == 2 and (frm is not _MISSING or to is not _MISSING)):
+        raise TypeError("random_() received an invalid combination of arguments")
+    if len(args) == 2:
+        frm, to = args
+    elif len(args) == 1:
+        if frm is _MISSING and to is _MISSING:
+            to = args[0]
+        else:
+            frm = args[0]
+    for v in (frm, to):
+        if v is not _MISSING and v is not None and (
+                isinstance(v, (float, bool)) or not hasattr(v, "__index__")):
+            raise TypeError(f"random_() received an invalid combination of arguments - got "
+                            f"({type(v).__name__}), but expected one of:\n * (*, "
+                            "torch.Generator generator = None)\n * (int from, int to, *, "
+                            "torch.Generator generator = None)\n * (int to, *, "
+                            "torch.Generator generator = None)")
+    self._check_inplace()
+    if frm is _MISSING and (to is _MISSING or to is None):
+        frm = to = None
+        node = "RandomBackward2"
+    elif frm is _MISSING:
+        frm, to, node = 0, _check_int64(to, "random_"), "RandomBackward1"
+    else:
+        frm = _check_int64(frm, "random_")
+        to = None if to is _MISSING or to is None else _check_int64(to, "random_")
+        node = "RandomBackward0"
+    values = _random_values(_get(generator), self._data.size, self.dtype, frm, to)
+    return _store(self, values, node)
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    """Fill with 0/1: each element is 1 with probability p (a number, or a tensor of
+    probabilities broadcast to this shape). Dropout masks are `bernoulli_(1 - p)`."""
+    self._check_inplace()
+    gen = _get(generator)
+    if isinstance(p, Tensor):
+        _need_kernel(self, "bernoulli_tensor_cpu_self_", "fiub")
+        probs = p._data
+        if probs.dtype.kind != "f":
+            raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
+                                      f"'{p.dtype.scalar_name}'")
+        try:
+            np.broadcast_to(probs, self._data.shape)
+        except ValueError:
+            raise RuntimeError(_expand_message(self._data.shape, probs.shape)) from None
+        if probs.size and not ((probs >= 0) & (probs <= 1)).all():
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
+                               "(Could this error message be improved?  If so, please report "
+                               "an enhancement request to PyTorch.)")
+        values = _bernoulli_tensor_array(gen, _in_fill_order(probs, self._data),
+                                         self._data.dtype)
+        return _store(self, values, "BernoulliBackward1")
+    _need_kernel(self, "bernoulli_scalar_cpu_", "fiub")
+    p = float(p)
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(p)}")
+    values = _bernoulli_scalar_array(gen, self._data.size, p, self._data.dtype)
+    return _store(self, values, "BernoulliBackward2")
+
+
+def _expand_message(target, shape):
+    nt, ns = len(target), len(shape)
+    for i in range(1, ns + 1):
+        s, t = shape[-i], target[-i] if i <= nt else None
+        if t is not None and s != 1 and s != t:
+            return (f"The expanded size of the tensor ({t}) must match the existing size ({s}) "
+                    f"at non-singleton dimension {nt - i}.  Target sizes: "
+                    f"[{', '.join(map(str, target))}].  Tensor sizes: "
+                    f"[{', '.join(map(str, shape))}]")
+    return (f"expand: the number of sizes provided ({nt}) must be greater or equal to the "
+            f"number of dimensions in the tensor ({ns})")
+
+
+def _bernoulli_method(self, p=None, *, generator=None):
+    if p is None:
+        return bernoulli(self, generator=generator)
+    return bernoulli(self, p, generator=generator)
+
+
+def _need_float_dist(self, what, c_name=False):
+    if self._data.dtype.kind != "f":
+        kind = _CPP_TYPE_NAMES[self.dtype.name] if c_name else self.dtype.scalar_name
+        raise RuntimeError(f"{what} distribution is a continuous probability distribution. "
+                           f"dtype must be a floating point but you specified {kind}")
+
+
+def _need_kernel(self, kernel, kinds="f"):
+    if self._data.dtype.kind not in kinds:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for "
+                                  f"'{self.dtype.scalar_name}'")
+
+
+def exponential_(self, lambd=1, *, generator=None):
+    """Fill with exponential numbers of rate `lambd`, in place."""
+    self._check_inplace()
+    _need_float_dist(self, "Exponential")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_fmt(lambd)}")
+    values = _exponential_array(_get(generator), self._data.size, float(lambd),
+                                self._data.dtype)
+    return _store(self, values, "ExponentialBackward0")
+
+
+def geometric_(self, p, *, generator=None):
+    """Fill with geometric numbers (trials until the first success, probability p)."""
+    self._check_inplace()
+    _need_kernel(self, "geometric_cpu", "fiu")
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_fmt(p)}")
+    values = _geometric_array(_get(generator), self._data.size, float(p), self._data.dtype)
+    return _store(self, values, "GeometricBackward0")
+
+
+def log_normal_(self, mean=1, std=2, *, generator=None):
+    """Fill with exp(normal(mean, std)), in place."""
+    self._check_inplace()
+    _need_kernel(self, "log_normal_cpu")
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_fmt(std)}")
+    values = _log_normal_array(_get(generator), self._data.size, float(mean), float(std),
+                               self._data.dtype)
+    return _store(self, values, "LogNormalBackward0")
+
+
+def cauchy_(self, median=0, sigma=1, *, generator=None):
+    """Fill with Cauchy numbers, in place."""
+    self._check_inplace()
+    _need_float_dist(self, "Cauchy", c_name=True)
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_fmt(sigma)}")
+    values = _cauchy_array(_get(generator), self._data.size, float(median), float(sigma),
+                           self._data.dtype)
+    return _store(self, values, "CauchyBackward0")
+
+
+def _multinomial_method(self, num_samples, replacement=False, *, generator=None):
+    return multinomial(self, num_samples, replacement, generator=generator)
+
+
+Tensor.uniform_ = uniform_
+Tensor.normal_ = normal_
+Tensor.random_ = random_
+Tensor.bernoulli_ = bernoulli_
+Tensor.bernoulli = _bernoulli_method
+Tensor.exponential_ = exponential_
+Tensor.geometric_ = geometric_
+Tensor.log_normal_ = log_normal_
+Tensor.cauchy_ = cauchy_
+Tensor.multinomial = _multinomial_method
+
+__all__ = ["rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm",
+           "normal", "bernoulli", "multinomial", "poisson"]
+
