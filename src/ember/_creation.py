@@ -25,6 +25,7 @@ def array_from_data(data, dtype=None):
         return data.astype(dtype.np)
     if isinstance(data, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    _check_first_elements(data)
     leaves = []
     _collect(data, 0, leaves)
     inferred = None
@@ -49,6 +50,15 @@ def _leaf_dtype(leaf):
 _SEQUENCES = (list, tuple)
 
 
+def _check_first_elements(data):
+    """PyTorch measures the shape along the first elements first: a string there is a
+    sequence of strings without end ("too many dimensions 'str'")."""
+    while isinstance(data, _SEQUENCES) and len(data):
+        data = data[0]
+        if isinstance(data, str):
+            raise ValueError("too many dimensions 'str'")
+
+
 def _collect(data, dim, leaves):
     """Check that `data` is a rectangular nest of sequences of numbers; gather its numbers.
     The errors are PyTorch's, for ragged lists and for things that are not numbers."""
@@ -62,6 +72,8 @@ def _collect(data, dim, leaves):
                 first_is_seq = is_seq
                 first_len = len(item) if is_seq else None
             elif is_seq != first_is_seq:
+                if isinstance(item, (str, bytes)):      # dtype inference fails first
+                    raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
                 raise TypeError("not a sequence" if first_is_seq else
                                 f"'{type(item).__name__}' object cannot be interpreted as an "
                                 "integer")
@@ -80,7 +92,7 @@ def _collect(data, dim, leaves):
         leaves.append(data)
         return
     if isinstance(data, (str, bytes)):
-        raise ValueError(f"too many dimensions '{type(data).__name__}'")
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
 
 

@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ..autograd import grad_mode as _grad_mode
 
 _HALF = np.dtype(np.float16)
 _F32 = np.dtype(np.float32)
@@ -33,11 +34,14 @@ def result_dtype(a, b):
     return _dtype.combine_categories(da, _dtype.scalar_dtype(b))
 
 
-def operands(a, b, dt=None):
+def operands(a, b, dt=None, direct=False):
     """`(x, y, dt)`: `a` and `b` as NumPy operands, and the op's result dtype `dt` (PyTorch's,
     unless the caller passes one).
 
-    Half precision is computed in float32, as PyTorch does, and rounded once by `finish`.
+    Half precision is computed in float32, as PyTorch does, and rounded once by `finish`; its
+    operands are first converted to float16 (PyTorch casts every input to the common dtype),
+    except a scalar second operand of an op that reads it at float32 precision (`direct`:
+    PyTorch's mul, div and floor_divide kernels read such a scalar as float32).
     A Python scalar stays a Python scalar: NumPy then converts it to the array's dtype (the
     same rounding PyTorch applies), except small integer types, where PyTorch wraps around.
     """
@@ -56,7 +60,9 @@ def operands(a, b, dt=None):
         if type(b) is _ndarray:
             b = Tensor._make(b)             # PyTorch treats a NumPy array as a tensor here
         dt = result_dtype(a, b)
-    compute = dt.np if dt.np is not _HALF else _F32
+    compute = dt.np
+    if compute is _HALF:
+        return _half_operands(x, b, dt, direct)
     if x.dtype is not compute:
         x = x.astype(compute)
     if isinstance(b, Tensor):
@@ -70,6 +76,51 @@ def operands(a, b, dt=None):
     else:
         y = b
     return x, y, dt
+
+
+def _half_operands(x, b, dt, direct):
+    """float16 operands as float32 arrays holding float16 values (PyTorch's Half kernels
+    convert to float, compute, and round back)."""
+    if x.dtype is not _HALF:
+        x = x.astype(_HALF)
+    x = x.astype(_F32)
+    if isinstance(b, np.generic):
+        b = b.item()
+    if isinstance(b, Tensor):
+        y = b._data
+        if direct and y.size == 1:
+            y = y.astype(_F32)              # the scalar's own value, read as float
+        else:
+            if y.dtype is not _HALF:
+                y = y.astype(_HALF)
+            y = y.astype(_F32)
+    elif direct:
+        y = _F32.type(b)
+    else:
+        y = _F32.type(_HALF.type(b))
+    return x, y, dt
+
+
+def broadcast_error(*shapes):
+    """PyTorch's RuntimeError for shapes that do not broadcast (the first clash from the
+    right, as PyTorch's `infer_size` reports it)."""
+    a, b = shapes[0], shapes[1]
+    for k in range(2, len(shapes) + 1):
+        n = max(len(a), len(b))
+        for i in range(n - 1, -1, -1):
+            off = n - 1 - i
+            x = a[len(a) - 1 - off] if len(a) - 1 - off >= 0 else 1
+            y = b[len(b) - 1 - off] if len(b) - 1 - off >= 0 else 1
+            if x != y and x != 1 and y != 1:
+                return RuntimeError(f"The size of tensor a ({x}) must match the size of "
+                                    f"tensor b ({y}) at non-singleton dimension {i}")
+        if k < len(shapes):
+            a, b = np.broadcast_shapes(a, b), shapes[k]
+    return RuntimeError(f"shapes {[list(s) for s in shapes]} cannot be broadcast")
+
+
+def shape_of(value):
+    return value._data.shape if isinstance(value, Tensor) else np.shape(value)
 
 
 def finish(result, dt):
@@ -90,6 +141,8 @@ def wrap(result, dt):
         result = _asarray(result)
     t = _new(Tensor)
     t._data = result
+    if _grad_mode.inference_enabled:
+        t._inference = True
     return t
 
 
