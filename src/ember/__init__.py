@@ -36,7 +36,7 @@ from .random import (Generator, default_generator, get_rng_state,  # noqa: E402
                      initial_seed, manual_seed, seed, set_rng_state)
 from ._random_ops import (bernoulli, multinomial, normal, poisson, rand,  # noqa: E402
                           rand_like, randint, randint_like, randn, randn_like, randperm)
-from . import optim, utils  # noqa: E402
+from . import nn, optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
 
 __version__ = "2.13.0"   # the PyTorch release whose behaviour ember reproduces

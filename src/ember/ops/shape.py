@@ -285,17 +285,22 @@ def t(input):
 
 
 def _index_key(key):
-    """A tensor index as a NumPy one: tensors become arrays, with PyTorch's dtype checks."""
+    """A tensor index as a NumPy one: tensors become arrays (a 0-d integer tensor counts as
+    an int, as in PyTorch), with PyTorch's checks."""
     if isinstance(key, tuple):
         return tuple(_index_key(k) for k in key)
     if isinstance(key, Tensor):
         array = key._data
         if array.dtype.kind not in "biu":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if array.ndim == 0 and array.dtype.kind in "iu":
+            return int(array)
         return array
     if isinstance(key, list):
         return np.asarray([k.item() if isinstance(k, Tensor) else k for k in key]) if key else \
             np.zeros(0, np.int64)
+    if isinstance(key, slice) and key.step is not None and key.step <= 0:
+        raise ValueError("step must be greater than zero")
     return key
 
 
@@ -305,10 +310,14 @@ def _is_advanced(key):
 
 
 def _view_node_name(key):
-    """The PyTorch node of the last step of a basic index (PyTorch applies one op per dim)."""
-    items = key if isinstance(key, tuple) else (key,)
+    """The PyTorch node of the last step of a basic index: PyTorch applies one op per index
+    item, skipping full slices inside a tuple (so `x[:, :]` is an alias but `x[:]` a slice)."""
+    if not isinstance(key, tuple):
+        key = (key,) if key != slice(None) else ()
+        if not key:
+            return "SliceBackward0"
     name = "AliasBackward0"
-    for k in items:
+    for k in key:
         if k is None:
             name = "UnsqueezeBackward0"
         elif isinstance(k, slice):
@@ -533,7 +542,9 @@ def to(input, *args, **kwargs):
             device = arg
     check_cpu(device)
     if dtype is None or _dtype.to_dtype(dtype).np == input._data.dtype:
-        return clone(input) if copy else input
+        if not copy:
+            return input
+        dtype = input.dtype                          # a copy is a cast to the same dtype
     dt = _dtype.to_dtype(dtype)
     out = Tensor._make(input._data.astype(dt.np))
     if _recording(input):
