@@ -9,8 +9,7 @@ import numpy as _np
 _np.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
 from . import _methods  # noqa: E402,F401  (attaches the ops to Tensor)
-from ._creation import (arange, as_tensor, empty, empty_like, from_numpy, full,  # noqa: E402
-                        full_like, ones, ones_like, tensor, zeros, zeros_like)
+from ._creation import *  # noqa: E402,F401,F403
 from ._device import device  # noqa: E402
 from ._dtype import (bool_ as bool, can_cast, complex64, complex128, dtype,  # noqa: E402
                      float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
@@ -23,14 +22,11 @@ from .autograd import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E4
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .autograd.anomaly_mode import (is_anomaly_check_nan_enabled,  # noqa: E402
                                     is_anomaly_enabled, set_detect_anomaly)
-from .ops.linalg import bmm, dot, matmul, mm, mv  # noqa: E402
-from .ops.pointwise import (abs, add, bitwise_and, bitwise_not, bitwise_or,  # noqa: E402
-                            bitwise_xor, cos, div, eq, exp, floor_divide, ge, gt, le, log, lt,
-                            mul, ne, neg, pow, reciprocal, relu, remainder, rsub, sigmoid, sign,
-                            sin, sqrt, sub, tanh, where)
-from .ops.reduction import mean, sum  # noqa: E402
-from .ops.shape import (clone, expand, flatten, permute, reshape, squeeze,  # noqa: E402
-                        t, transpose, unsqueeze)
+# each ops module lists its public functions in __all__
+from .ops.linalg import *  # noqa: E402,F401,F403
+from .ops.pointwise import *  # noqa: E402,F401,F403
+from .ops.reduction import *  # noqa: E402,F401,F403
+from .ops.shape import *  # noqa: E402,F401,F403
 from . import random  # noqa: E402
 from .random import (Generator, default_generator, get_rng_state,  # noqa: E402
                      initial_seed, manual_seed, seed, set_rng_state)

@@ -282,3 +282,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if requires_grad:
         out.requires_grad_(True)
     return out
+
+# What `ember.<name>` exports from this module (ember/__init__.py star-imports it).
+__all__ = ["arange", "as_tensor", "empty", "empty_like", "from_numpy", "full", "full_like", "ones",
+           "ones_like", "tensor", "zeros", "zeros_like"]

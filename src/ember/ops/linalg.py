@@ -210,3 +210,6 @@ def matmul(input, other):
     out_shape = batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ())
     product = bmm(a3, b3)
     return _unsafe_view(product.squeeze(-1) if db == 1 else product, out_shape)
+
+# What `ember.<name>` exports from this module (ember/__init__.py star-imports it).
+__all__ = ["bmm", "dot", "matmul", "mm", "mv"]

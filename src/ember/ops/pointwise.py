@@ -959,3 +959,9 @@ def _into(out, result):
 
 # Tensor methods that differ from the functions above (see _methods.py)
 METHODS = {"__invert__": _invert}
+
+# What `ember.<name>` exports from this module (ember/__init__.py star-imports it).
+__all__ = ["abs", "add", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "cos", "div",
+           "eq", "exp", "floor_divide", "ge", "gt", "le", "log", "lt", "mul", "ne", "neg",
+           "pow", "reciprocal", "relu", "remainder", "rsub", "sigmoid", "sign", "sin",
+           "sqrt", "sub", "tanh", "where"]

@@ -365,3 +365,6 @@ def sum_to_size(input, *size):
                                       if s == 1 and x_shape[lead + i] != 1)
     out = sum(input, axes, keepdim=True) if axes else input
     return out.view(shape) if lead else out
+
+# What `ember.<name>` exports from this module (ember/__init__.py star-imports it).
+__all__ = ["mean", "sum"]

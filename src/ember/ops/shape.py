@@ -571,3 +571,7 @@ def clone(input, *, memory_format=None):
 
 def contiguous(input, memory_format=None):
     return input if input._data.flags.c_contiguous else clone(input)
+
+# What `ember.<name>` exports from this module (ember/__init__.py star-imports it).
+__all__ = ["clone", "expand", "flatten", "permute", "reshape", "squeeze", "t", "transpose",
+           "unsqueeze", "select", "unbind"]
