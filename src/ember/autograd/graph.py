@@ -10,6 +10,7 @@ the tensor's `grad_fn`). The node remembers
 """
 import itertools
 import re
+from sys import getrefcount
 
 from . import anomaly_mode, grad_mode
 
@@ -152,24 +153,37 @@ class AccumulateGrad(Node):
     def apply(self, grad):
         create_graph = grad_mode.enabled        # backward runs in grad mode iff create_graph
         var = self.variable
+        hooked = False
         for hook in var._hooks or ():
             new = hook(grad)
             if new is not None:
-                grad = new
+                grad, hooked = new, True
         old = var._grad
         if old is None:
-            # A fresh array: the incoming one may also be another leaf's gradient or the
-            # user's own `gradient=` tensor, and `.grad` must not alias either of them.
             if create_graph:
                 # a copy that stays in the graph (PyTorch shows CopyBackwards here)
                 var._grad = type(grad)._make(grad._data.copy()).copy_(grad)
+            elif not hooked and _is_ours_alone(grad):
+                var._grad = grad                  # a fresh result: take it, as PyTorch does
             else:
+                # `.grad` must not alias another leaf's gradient or the user's own tensor
                 var._grad = grad._detached_copy()
         elif create_graph:
             var._grad = old + grad
         else:
             old._data += grad._data           # in place, as PyTorch does outside create_graph
         return ()
+
+
+def _is_ours_alone(grad):
+    """True when nothing outside the engine can see `grad`: an array owning its memory, held
+    by this one tensor, which only the engine's own variables reference (at most four: the
+    loop's `grad` and `g`, the producing node's result tuple, and this call's argument; plus
+    getrefcount's). A user's tensor, a saved tensor kept for another pass, or a gradient that
+    also goes to another leaf is always referenced more, and gets copied."""
+    array = grad._data
+    return (array.base is None and getrefcount(array) == 2 and getrefcount(grad) <= 5
+            and grad._grad_fn is None)
 
 
 def edge_to(value):
