@@ -1519,3 +1519,23 @@ def test_quadratic_model_training_bit_identical():
     # first sample by hand: y_hat = 3, dl/dy_hat = 2*(3-2) = 2; x = 1 so all three grads are 2
     assert trace[0] == (2.0, 2.0, 2.0)
 
+
+
+def test_a_node_reached_by_a_none_gradient_on_one_path_still_runs():
+    # One consumer of h returns None for it (a custom Function), another a real gradient:
+    # h's node must still run and pass the real gradient on to x.
+    def run(T):
+        class Drop(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return a * 1
+
+            @staticmethod
+            def backward(ctx, g):
+                return None
+
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 3
+        (Drop.apply(h).sum() + (h * h).sum()).backward()
+        return x.grad.tolist()
+    assert run(ember) == run(torch) == [18.0, 36.0]

@@ -1,17 +1,20 @@
 """The backward pass: walk the graph from the output to the leaves, applying the chain rule.
 
-1. Count, for every node reachable from the roots, how many edges lead into it: a node may run
-   only once every gradient that flows into it has arrived and been summed.
-2. Run ready nodes, most recently created first (PyTorch's order, which decides the order in
-   which gradients are summed and so the exact float result). `AccumulateGrad` nodes run as
-   soon as they are ready.
+1. Walk the graph once from the roots, collecting every node that can be reached.
+2. Run them newest first. An op's inputs always exist before the op, so a node's consumers are
+   newer than it: by the time a node runs, every gradient flowing into it has arrived and been
+   summed. This is the order PyTorch's ready queue gives (highest sequence number first), and
+   it decides the order gradients are summed in, so the float bits match PyTorch's.
 3. Each node turns the gradient of its output into gradients of its inputs (`Node.apply`);
-   those are summed into the buffers of the next nodes.
+   those are summed into the buffers of the next nodes. A leaf's `AccumulateGrad` runs as soon
+   as its last gradient has arrived, as in PyTorch.
 """
-from heapq import heappop, heappush
+from operator import attrgetter
 
 from . import anomaly_mode, grad_mode
 from .graph import AccumulateGrad
+
+_newest_first = attrgetter("_sequence_nr")
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
@@ -22,7 +25,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
     `capture` (for `autograd.grad`): tensors whose gradients are returned instead; then no
     `.grad` changes. `only_leaves`: the AccumulateGrad nodes allowed to run (`inputs=`).
     """
-    captured = None
+    captured = where = None
     if capture is not None:
         where = {}
         for i, t in enumerate(capture):
@@ -31,35 +34,29 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
         captured = [None] * len(capture)
         only_leaves = ()
 
-    dependencies = _count_dependencies([node for node, _ in roots])
+    ops, leaf_edges = _walk([node for node, _ in roots])
     buffers = {}
-    ready = []
     for (node, output_nr), grad in zip(roots, root_grads):
-        if node.num_outputs != 1:
-            _add_to_output(buffers, node, output_nr, grad)
-        elif node in buffers:
-            buffers[node] = buffers[node] + grad
-        else:
-            buffers[node] = grad
-    for node in buffers:
-        if dependencies.get(node, 0) == 0:
-            heappush(ready, (-node._sequence_nr, node))
+        _add(buffers, node, output_nr, grad)
 
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph        # the backward pass is itself recorded if asked
     special = captured is not None or only_leaves is not None
+    run = _Run(buffers, special, where, captured, only_leaves)
     try:
-        while ready:
-            node = heappop(ready)[1]
-            grad = buffers.pop(node)
+        for node in ops:
+            if type(node) is AccumulateGrad:
+                if leaf_edges.get(node, 0) == 0 and node in buffers:
+                    run.leaf(node)            # a leaf that is itself a root
+                continue
+            grad = buffers.pop(node, None)
+            if grad is None:
+                continue                      # no gradient reached this node
             if node._hooked:
                 grad = _run_pre_hooks(node, grad)
-            if special:
-                if captured is not None and node in where:
-                    for i in where[node]:
-                        captured[i] = grad
-                if type(node) is AccumulateGrad and node not in only_leaves:
-                    continue
+            if special and captured is not None and node in where:
+                for i in where[node]:
+                    captured[i] = grad
             grads = node.apply(grad)
             if anomaly_mode.enabled and anomaly_mode.check_nan:
                 anomaly_mode.check_gradients(node, grads)
@@ -71,21 +68,74 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
                     if new is not None:
                         grads = new
             for (next_node, output_nr), g in zip(node.next_functions, grads):
-                if next_node is None or g is None:
+                if next_node is None:
                     continue
-                if next_node.num_outputs != 1:
-                    _add_to_output(buffers, next_node, output_nr, g)
-                elif next_node in buffers:
-                    buffers[next_node] = buffers[next_node] + g
-                else:
-                    buffers[next_node] = g
-                remaining = dependencies[next_node] - 1
-                dependencies[next_node] = remaining
-                if remaining == 0:
-                    heappush(ready, (-next_node._sequence_nr, next_node))
+                if g is not None:
+                    if next_node.num_outputs != 1:
+                        _add_to_output(buffers, next_node, output_nr, g)
+                    elif next_node in buffers:
+                        buffers[next_node] = buffers[next_node] + g
+                    else:
+                        buffers[next_node] = g
+                if next_node.__class__ is AccumulateGrad:
+                    remaining = leaf_edges[next_node] - 1
+                    leaf_edges[next_node] = remaining
+                    if remaining == 0 and next_node in buffers:
+                        run.leaf(next_node)   # its last gradient is in: accumulate now
     finally:
         grad_mode.enabled = previous_mode
     return captured
+
+
+class _Run:
+    """What running a leaf's AccumulateGrad needs from the pass."""
+
+    def __init__(self, buffers, special, where, captured, only):
+        self.buffers, self.special = buffers, special
+        self.where, self.captured, self.only = where, captured, only
+
+    def leaf(self, node):
+        grad = self.buffers.pop(node)
+        if node._hooked:
+            grad = _run_pre_hooks(node, grad)
+        if self.special:
+            if self.captured is not None and node in self.where:
+                for i in self.where[node]:
+                    self.captured[i] = grad
+            if node not in self.only:
+                return
+        node.apply(grad)
+        if node._hooked and node._post_hooks:
+            for hook in node._post_hooks:
+                hook((), (grad,))
+
+
+def _walk(roots):
+    """Every node reachable from `roots`, newest first, and for each leaf's AccumulateGrad the
+    number of edges that lead into it (it runs when they have all delivered)."""
+    seen = set(roots)
+    stack = list(seen)
+    leaf_edges = {}
+    while stack:
+        for next_node, _ in stack.pop().next_functions:
+            if next_node is None:
+                continue
+            if next_node.__class__ is AccumulateGrad:
+                leaf_edges[next_node] = leaf_edges.get(next_node, 0) + 1
+            if next_node not in seen:
+                seen.add(next_node)
+                stack.append(next_node)
+    ops = sorted(seen, key=_newest_first, reverse=True)
+    return ops, leaf_edges
+
+
+def _add(buffers, node, output_nr, grad):
+    if node.num_outputs != 1:
+        _add_to_output(buffers, node, output_nr, grad)
+    elif node in buffers:
+        buffers[node] = buffers[node] + grad
+    else:
+        buffers[node] = grad
 
 
 def _add_to_output(buffers, node, output_nr, grad):
@@ -114,21 +164,3 @@ def _run_pre_hooks(node, grad):
                 grads = tuple(new)
         grad = grads if node.num_outputs != 1 else grads[0]
     return grad
-
-
-def _count_dependencies(roots):
-    """For each node reachable from `roots`, the number of edges that lead into it."""
-    dependencies = {}
-    root_set = set(roots)
-    stack = list(root_set)          # a node may be a root more than once (several outputs)
-    while stack:
-        for next_node, _ in stack.pop().next_functions:
-            if next_node is None:
-                continue
-            if next_node in dependencies:
-                dependencies[next_node] += 1
-            else:
-                dependencies[next_node] = 1      # first visit: walk on from it
-                if next_node not in root_set:
-                    stack.append(next_node)
-    return dependencies
