@@ -182,3 +182,111 @@ WORKLOADS = {
 from random_workloads import WORKLOADS as _RANDOM_WORKLOADS  # noqa: E402
 
 WORKLOADS.update(_RANDOM_WORKLOADS)
+
+
+# --------------------------------------------------------------------------- 5. per-op workloads
+# (issue 3) The fixed cost of one op, and two large ops against NumPy's own time.
+
+
+def _per_op(torch, requires_grad, scale):
+    """Median us per `a + b` on 1-element float32 tensors, over blocks of 2000 ops."""
+    a = torch.tensor([1.5], requires_grad=requires_grad)
+    b = torch.tensor([2.25])
+    ops_per_block = 2000
+    n_blocks = max(3, round(15 * scale))
+
+    def block():
+        c = None
+        for _ in range(ops_per_block):
+            c = a + b
+        return c
+
+    block()                                              # warm-up
+    times, cpu = [], []
+    for _ in range(n_blocks):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        c = block()
+        times.append((time.perf_counter() - t0) / ops_per_block * 1e6)
+        cpu.append((time.process_time() - c0) / ops_per_block * 1e6)
+    return {"value": statistics.median(times), "unit": "us/op", "check": float(c.item()),
+            "cpu": statistics.median(cpu), "ops_timed": n_blocks * ops_per_block,
+            "spread": [min(times), max(times)]}
+
+
+def pointwise_overhead(torch, scale=1.0):
+    """Per-op overhead: `a + b` on two 1-element float32 tensors, no gradient recorded.
+    Median us/op over blocks of 2000 ops (the Python loop's own cost is in both systems)."""
+    return _per_op(torch, False, scale)
+
+
+def pointwise_overhead_grad(torch, scale=1.0):
+    """Per-op overhead with grad recording: `a + b` where `a` requires grad (each op builds a
+    graph node). Median us/op over blocks of 2000 ops."""
+    return _per_op(torch, True, scale)
+
+
+def _against_numpy(torch, scale, op_name, make_op, n_calls):
+    """Time `op` on two 1000x1000 float32 operands. Under ember: ember's op, plus NumPy's own
+    op on the same arrays in the same process (reported as `numpy_ms` / `vs_numpy`). Under
+    PyTorch the baseline this workload compares with is NumPy's op, not PyTorch's: the
+    runner's "torch" column is then NumPy and the ratio ember/NumPy is the issue's target."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    a_np = rng.standard_normal((1000, 1000)).astype(np.float32)
+    b_np = rng.standard_normal((1000, 1000)).astype(np.float32)
+    is_pytorch = getattr(torch, "__name__", "") == "torch"
+
+    def timed(fn):
+        for _ in range(2):
+            fn()
+        times, cpu, out = [], [], None
+        for _ in range(max(3, round(n_calls * scale))):
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            out = fn()
+            times.append((time.perf_counter() - t0) * 1e3)
+            cpu.append((time.process_time() - c0) * 1e3)
+        return statistics.median(times), statistics.median(cpu), times, out
+
+    numpy_op = make_op(None)
+    numpy_ms, numpy_cpu, numpy_times, numpy_out = timed(lambda: numpy_op(a_np, b_np))
+    if is_pytorch:
+        value, cpu, times, out = numpy_ms, numpy_cpu, numpy_times, numpy_out
+        check = float(np.asarray(out, dtype=np.float64).sum())
+        system = "numpy"
+    else:
+        a, b = torch.from_numpy(a_np), torch.from_numpy(b_np)
+        op = make_op(torch)
+        value, cpu, times, out = timed(lambda: op(a, b))
+        check = float(out.numpy().astype(np.float64).sum())
+        system = "ember"
+    return {"value": value, "unit": "ms/call", "cpu": cpu, "check": check,
+            "timed_system": system, "numpy_ms": numpy_ms, "vs_numpy": value / numpy_ms,
+            "spread": [min(times), max(times)], "op": op_name}
+
+
+def matmul_1000(torch, scale=1.0):
+    """1000x1000 float32 `a @ b` (no grad): ember's matmul against NumPy's own `a @ b` on the
+    same arrays (the "torch" side of this workload times NumPy). Median ms/call."""
+    return _against_numpy(torch, scale, "matmul",
+                          lambda T: (lambda x, y: x @ y), 15)
+
+
+def add_1000(torch, scale=1.0):
+    """1000x1000 float32 elementwise `a + b` (no grad): ember's add against NumPy's own `a + b`
+    on the same arrays (the "torch" side of this workload times NumPy). Median ms/call."""
+    return _against_numpy(torch, scale, "add", lambda T: (lambda x, y: x + y), 60)
+
+
+WORKLOADS.update({
+    "pointwise_overhead": {"kind": "inprocess", "fn": pointwise_overhead,
+                           "targets": {"time": 1.5, "cpu": None}},
+    "pointwise_overhead_grad": {"kind": "inprocess", "fn": pointwise_overhead_grad,
+                                "targets": {"time": 1.5, "cpu": None}},
+    # the "torch" column of these two is NumPy's own op: the target is ember <= 1.2 x NumPy
+    "matmul_1000": {"kind": "inprocess", "fn": matmul_1000,
+                    "targets": {"time": 1.2, "cpu": None}},
+    "add_1000": {"kind": "inprocess", "fn": add_1000,
+                 "targets": {"time": 1.2, "cpu": None}},
+})

@@ -27,6 +27,7 @@ from .ops.linalg import *  # noqa: E402,F401,F403
 from .ops.pointwise import *  # noqa: E402,F401,F403
 from .ops.reduction import *  # noqa: E402,F401,F403
 from .ops.shape import *  # noqa: E402,F401,F403
+from . import linalg  # noqa: E402,F401
 from . import random  # noqa: E402
 from .random import (Generator, default_generator, get_rng_state,  # noqa: E402
                      initial_seed, manual_seed, seed, set_rng_state)
@@ -54,17 +55,6 @@ subtract = sub
 true_divide = div
 
 
-def result_type(tensor1, tensor2):
-    """The dtype PyTorch's arithmetic gives for these two operands (tensors or numbers)."""
-    from .ops._util import result_dtype
-    from ._dtype import combine_categories, scalar_dtype
-    if isinstance(tensor1, Tensor):
-        return result_dtype(tensor1, tensor2)
-    if isinstance(tensor2, Tensor):
-        return result_dtype(tensor2, tensor1)
-    return combine_categories(scalar_dtype(tensor1), scalar_dtype(tensor2))
-
-
 def is_tensor(obj):
     """True for ember tensors."""
     return isinstance(obj, Tensor)
@@ -72,7 +62,3 @@ def is_tensor(obj):
 
 def numel(input):
     return input.numel()
-
-
-def is_floating_point(input):
-    return input.is_floating_point()

@@ -95,7 +95,10 @@ def get_default_dtype():
 def set_default_dtype(d):
     """Make `d` (a floating dtype) the dtype of tensors created from Python floats."""
     global _default_float
-    if not isinstance(d, dtype) or d.category != FLOAT or d is float16:
+    if not isinstance(d, dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the "
+                        "default type")
+    if d.category != FLOAT:
         raise TypeError("only floating-point types are supported as the default type")
     _default_float = d
 
@@ -118,7 +121,16 @@ def promote_types(a, b):
     """
     if a is b:
         return a
+    if not isinstance(a, dtype) or not isinstance(b, dtype):
+        a, b = _dtype_arg(a, "promote_types", "type1", 1), _dtype_arg(b, "promote_types",
+                                                                      "type2", 2)
+        if a is b:
+            return a
     if a in _UNPROMOTABLE or b in _UNPROMOTABLE:
+        # only a floating type absorbs them (uint16 + float32 is float32)
+        other = b if a in _UNPROMOTABLE else a
+        if other.category == FLOAT and other not in _UNPROMOTABLE:
+            return other
         raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, "
                            f"attempted to promote {a.scalar_name} and {b.scalar_name}")
     if a.category != b.category:
@@ -127,6 +139,19 @@ def promote_types(a, b):
             return complex128
         return high                         # int + float16 is float16: the float type wins
     return _BY_NP[np.promote_types(a.np, b.np)]
+
+
+_PY_TYPES = {float: "float64", int: "int64", bool: "bool", complex: "complex128"}
+
+
+def _dtype_arg(value, function, name, position):
+    """A dtype argument as PyTorch's argument parser takes it: a dtype or a Python type."""
+    if isinstance(value, dtype):
+        return value
+    if value in _PY_TYPES:
+        return _BY_NAME[_PY_TYPES[value]]
+    raise TypeError(f"{function}(): argument '{name}' (position {position}) must be torch.dtype, "
+                    f"not {type(value).__name__}")
 
 
 def combine_categories(higher, lower):
@@ -164,8 +189,110 @@ def scalar_dtype(value):
 
 
 def can_cast(from_, to):
-    """Whether PyTorch allows casting `from_` to `to` in an in-place op (no category narrowing)."""
+    """Whether PyTorch allows casting `from_` to `to` in an in-place op or an `out=` argument:
+    never to a lower category (complex to float, float to integer, anything but bool to bool).
+
+    >>> import ember
+    >>> ember.can_cast(ember.float64, ember.float16), ember.can_cast(ember.float32, ember.int64)
+    (True, False)
+    """
+    if not isinstance(from_, dtype) or not isinstance(to, dtype):
+        from_ = _dtype_arg(from_, "can_cast", "from_", 1)
+        to = _dtype_arg(to, "can_cast", "to", 2)
     return from_.category <= to.category
+
+
+# -- finfo / iinfo -------------------------------------------------------------------------------
+
+
+class finfo:
+    """Machine limits of a floating dtype (`ember.finfo(ember.float32).eps`), as PyTorch's.
+
+    >>> import ember
+    >>> ember.finfo(ember.float16)
+    finfo(resolution=0.001, min=-65504, max=65504, eps=0.000976562, smallest_normal=6.10352e-05, tiny=6.10352e-05, dtype=float16)
+    """
+
+    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
+
+    def __init__(self, type=None):
+        if type is None:
+            type = get_default_dtype()
+        d = _dtype_arg(type, "finfo", "type", 1)
+        if d.category == COMPLEX:
+            d = d.to_real()
+        if d.category != FLOAT:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
+                            "to handle 'torch.finfo'")
+        info = np.finfo(d.np)
+        set_ = object.__setattr__
+        set_(self, "bits", int(info.bits))
+        set_(self, "eps", float(info.eps))
+        set_(self, "max", float(info.max))
+        set_(self, "min", float(info.min))
+        set_(self, "tiny", float(info.smallest_normal))
+        set_(self, "smallest_normal", float(info.smallest_normal))
+        set_(self, "resolution", 10.0 ** -int(info.precision))
+        set_(self, "dtype", d.name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"attribute '{name}' of 'torch.finfo' objects is not writable")
+
+    def __eq__(self, other):
+        if not isinstance(other, finfo):
+            return False
+        return all(getattr(self, a) == getattr(other, a) for a in self.__slots__)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = None
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Machine limits of an integer dtype (`ember.iinfo(ember.int32).max`), as PyTorch's.
+
+    >>> import ember
+    >>> ember.iinfo(ember.uint8)
+    iinfo(min=0, max=255, dtype=uint8)
+    """
+
+    __slots__ = ("bits", "max", "min", "dtype")
+
+    def __init__(self, type):
+        d = _dtype_arg(type, "iinfo", "type", 1)
+        if d is bool_:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if d.category != INT:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
+        info = np.iinfo(d.np)
+        set_ = object.__setattr__
+        set_(self, "bits", int(info.bits))
+        set_(self, "max", int(info.max))
+        set_(self, "min", int(info.min))
+        set_(self, "dtype", d.name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"attribute '{name}' of 'torch.iinfo' objects is not writable")
+
+    def __eq__(self, other):
+        if not isinstance(other, iinfo):
+            return False
+        return all(getattr(self, a) == getattr(other, a) for a in self.__slots__)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
 
 
 ALIASES = {
