@@ -27,6 +27,7 @@ from .ops.linalg import *  # noqa: E402,F401,F403
 from .ops.pointwise import *  # noqa: E402,F401,F403
 from .ops.reduction import *  # noqa: E402,F401,F403
 from .ops.shape import *  # noqa: E402,F401,F403
+from .ops.indexing import *  # noqa: E402,F401,F403  (after pointwise: its where() wraps it)
 from . import linalg  # noqa: E402,F401
 from . import random  # noqa: E402
 from .random import (Generator, default_generator, get_rng_state,  # noqa: E402

@@ -44,6 +44,7 @@ class Tensor:
     _version_counter = None
     _accumulator = None
     _output_nr = 0          # which output of its grad_fn this tensor is (unbind: several)
+    _multi_output_view = None  # the node's name for a piece of split/unbind (no in-place)
     _base = None            # for a view: the tensor whose storage it views
     _view_fn = None         # for a view: rebuilds it from `_base` (see ops/inplace.py)
     _hooks = None
@@ -356,6 +357,12 @@ class Tensor:
                                "inplace update.See https://github.com/pytorch/rfcs/pull/17 for "
                                "more details.")
         if grad_mode.enabled and self._requires_grad:
+            if self._multi_output_view is not None:
+                raise RuntimeError(
+                    f"Output {self._output_nr} of {self._multi_output_view} is a view and is "
+                    "being modified inplace. This view is the output of a function that returns "
+                    "multiple views. Such functions do not allow the output views to be modified "
+                    "inplace. You should replace the inplace operation by an out-of-place one.")
             if self._grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                    "in-place operation.")
