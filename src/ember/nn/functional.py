@@ -626,3 +626,20 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         reduced = reduced / input.size()[0]
     return reduced
 
+
+
+# Convolution, normalisation and pooling live next to their modules; they import this file,
+# so they are re-exported at its end.
+from .modules.conv import (conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: E402,F401
+                           conv_transpose2d, conv_transpose3d)
+from .modules.normalization import batch_norm, group_norm, layer_norm  # noqa: E402,F401
+from .modules.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402,F401
+                              adaptive_max_pool1d, adaptive_max_pool1d_with_indices,
+                              adaptive_max_pool2d, adaptive_max_pool2d_with_indices, avg_pool1d,
+                              avg_pool2d, max_pool1d, max_pool1d_with_indices, max_pool2d,
+                              max_pool2d_with_indices)
+__all__ += ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+            "conv_transpose3d", "batch_norm", "group_norm", "layer_norm", "adaptive_avg_pool1d",
+            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
+            "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices", "avg_pool1d", "avg_pool2d",
+            "max_pool1d", "max_pool1d_with_indices", "max_pool2d", "max_pool2d_with_indices"]

@@ -1,0 +1,445 @@
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, and
+their functional forms (`max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, ...).
+
+Pooling summarises each window of a feature map by its maximum or its average, shrinking the
+map. The 1-d forms run the 2-d ops on a height-1 image (`unsqueeze(-2)`), as PyTorch does,
+so their gradients show the same nodes. The math is in `ember/ops/conv_ops.py`.
+"""
+from ...ops import conv_ops
+from .conv import _single
+from .module import Module
+
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+           "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+           "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
+           "adaptive_max_pool2d_with_indices"]
+
+
+def _shape_str(t):
+    return "[" + ", ".join(map(str, t.shape)) + "]"
+
+
+def _two(value, what, name, allow_empty=False):
+    """An int or a 1- or 2-sequence as a pair (PyTorch's message otherwise)."""
+    if value is None or (allow_empty and isinstance(value, (tuple, list)) and len(value) == 0):
+        return None
+    if isinstance(value, (tuple, list)):
+        if len(value) == 1:
+            return (int(value[0]),) * 2
+        if len(value) == 2:
+            return tuple(int(v) for v in value)
+        omitted = "be omitted, " if allow_empty else ""
+        raise RuntimeError(f"{name}: {what} must either {omitted}be a single int, or a tuple of "
+                           "two ints")
+    return (int(value),) * 2
+
+
+def _pool2d_params(name, kernel_size, stride, padding, dilation):
+    kernel = _two(kernel_size, "kernel_size", name)
+    stride = _two(stride, "stride", name, allow_empty=True) or kernel
+    padding = _two(padding, "padding", name)
+    dilation = _two(dilation, "dilation", name)
+    return kernel, stride, padding, dilation
+
+
+def _pool2d_checks(input, kernel, stride, padding, dilation, ceil_mode):
+    """PyTorch's `pool2d_shape_check`; returns the output size."""
+    if 0 in stride:
+        raise RuntimeError("stride should not be zero")
+    if any(k <= 0 for k in kernel):
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kernel[0]} "
+                           f"kW: {kernel[1]}")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: "
+                           f"{dilation[0]} dilationW: {dilation[1]}")
+    shape = input.shape
+    dim = len(shape)
+    if not (dim in (3, 4) and all(s != 0 for s in shape[dim - 3:])):
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{_shape_str(input)}")
+    for i in range(2):
+        if padding[i] > (dilation[i] * (kernel[i] - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={padding[i]}, kernel_size={kernel[i]} and "
+                               f"dilation={dilation[i]}")
+    size = shape[-2:]
+    out = tuple(conv_ops.pooling_output_size(size[i], kernel[i], padding[i], padding[i],
+                                             stride[i], dilation[i], ceil_mode)
+                for i in range(2))
+    if out[0] < 1 or out[1] < 1:
+        c = shape[-3]
+        raise RuntimeError(f"Given input size: ({c}x{size[0]}x{size[1]}). Calculated output "
+                           f"size: ({c}x{out[0]}x{out[1]}). Output size is too small")
+    return out
+
+
+# -- max pooling ----------------------------------------------------------------------------------
+
+
+def _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    kernel, stride, padding, dilation = _pool2d_params("max_pool2d", kernel_size, stride,
+                                                       padding, dilation)
+    if input.dim() not in (3, 4):
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    _pool2d_checks(input, kernel, stride, padding, dilation, ceil_mode)
+    return conv_ops.max_pool2d_with_indices(input, kernel, stride, padding, dilation, ceil_mode,
+                                            return_indices)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """2-d max pooling: `(output, indices)`; the indices count positions in each input plane
+    (row * W + column), as `max_unpool2d` expects them."""
+    return _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """The maximum of each `kernel_size` window of (N, C, H, W) (or (C, H, W)) input.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.max_pool2d(ember.arange(16.0).view(1, 1, 4, 4), 2)
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
+    out, indices = _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode,
+                               return_indices)
+    return (out, indices) if return_indices else out
+
+
+def _one(value, what, name):
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise RuntimeError(f"{name}() {what} must be an int, list of ints or tuple of ints "
+                               f"of size 1 but got size {len(value)}")
+        return int(value[0])
+    return int(value)
+
+
+def _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    if input.dim() not in (2, 3) or any(s == 0 for s in input.shape[-2:]):
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got:{_shape_str(input)}")
+    k = _one(kernel_size, "kernel_size", "max_pool1d")
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
+        else _one(stride, "stride", "max_pool1d")
+    p = _one(padding, "padding", "max_pool1d")
+    d = _one(dilation, "dilation", "max_pool1d")
+    if k <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
+    if s <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {s}")
+    if p < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but "
+                           f"got padding={p} and kernel_size={k}")
+    if d <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+    out_size = conv_ops.pooling_output_size(input.shape[-1], k, p, p, s, d, ceil_mode)
+    if out_size <= 0:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {out_size}")
+    out, indices = conv_ops.max_pool2d_with_indices(input.unsqueeze(-2), (1, k), (1, s), (0, p),
+                                                    (1, d), ceil_mode, return_indices)
+    return out.squeeze(-2), (indices.squeeze(-2) if indices is not None else None)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """1-d max pooling of (N, C, L) (or (C, L)): `(output, indices)`."""
+    return _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """The maximum of each `kernel_size` window of (N, C, L) (or (C, L)) input."""
+    out, indices = _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode,
+                               return_indices)
+    return (out, indices) if return_indices else out
+
+
+# -- average pooling ------------------------------------------------------------------------------
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """The average of each `kernel_size` window of (N, C, H, W) (or (C, H, W)) input; the
+    zero padding counts in the divisor unless `count_include_pad=False`."""
+    kernel = _two(kernel_size, "kernel_size", "avg_pool2d")
+    stride = _two(stride, "stride", "avg_pool2d", allow_empty=True) or kernel
+    padding = _two(padding, "padding", "avg_pool2d")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    if input.dim() < 3:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-max(input.dim(), 1)}, {max(input.dim(), 1) - 1}], but got -3)")
+    _pool2d_checks(input, kernel, stride, padding, (1, 1), ceil_mode)
+    return conv_ops.avg_pool2d(input, kernel, stride, padding, ceil_mode, count_include_pad,
+                               divisor_override)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """The average of each `kernel_size` window of (N, C, L) (or (C, L)) input."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional "
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           "avg_pool1d)")
+    k = _one(kernel_size, "kernel_size", "avg_pool1d")
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
+        else _one(stride, "stride", "avg_pool1d")
+    p = _one(padding, "padding", "avg_pool1d")
+    x = input.unsqueeze(-2)
+    _pool2d_checks(x, (1, k), (1, s), (0, p), (1, 1), ceil_mode)
+    out = conv_ops.avg_pool2d(x, (1, k), (1, s), (0, p), ceil_mode, count_include_pad, None)
+    return out.squeeze(-2)
+
+
+# -- adaptive pooling -----------------------------------------------------------------------------
+
+
+def _adaptive_size(output_size, input, nsp, name):
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != nsp:
+            raise RuntimeError(f"{name}: output_size must be {nsp}")
+        sizes = list(output_size)
+    else:
+        sizes = [output_size] * nsp
+    shape = input.shape
+    return tuple(int(shape[len(shape) - nsp + i]) if v is None else int(v)
+                 for i, v in enumerate(sizes))
+
+
+def _adaptive_checks(input, name, dims=(3, 4)):
+    if input.dim() not in dims:
+        raise RuntimeError(f"{name}(): Expected 3D or 4D tensor, but got {_shape_str(input)}")
+    for i in range(1, input.dim()):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {_shape_str(input)} with "
+                               f"dimension {i} being empty")
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed output size (H_out, W_out) (None keeps that input size);
+    the windows are `[floor(i * H / H_out), ceil((i + 1) * H / H_out))`.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.adaptive_avg_pool2d(ember.ones(1, 2, 5, 7), (2, 3)).shape
+    torch.Size([1, 2, 2, 3])
+    """
+    size = _adaptive_size(output_size, input, 2, "adaptive_avg_pool2d")
+    _adaptive_checks(input, "adaptive_avg_pool2d")
+    if size == (1, 1):
+        return input.mean((-1, -2), keepdim=True)     # PyTorch's shortcut (MeanBackward1)
+    return conv_ops.adaptive_avg_pool2d(input, size)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average pooling of (N, C, L) (or (C, L)) to a fixed output length."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional "
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           "adaptive_avg_pool1d)")
+    size = _adaptive_size(output_size, input, 1, "adaptive_avg_pool1d")
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size[0])).squeeze(-2)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """Max pooling to a fixed output size: `(output, indices)`."""
+    size = _adaptive_size(output_size, input, 2, "adaptive_max_pool2d")
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
+                           f"{_shape_str(input)}")
+    _adaptive_checks(input, "adaptive_max_pool2d")
+    return conv_ops.adaptive_max_pool2d(input, size)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed output size (H_out, W_out)."""
+    out, indices = adaptive_max_pool2d_with_indices(input, output_size)
+    return (out, indices) if return_indices else out
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional "
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           "adaptive_max_pool1d)")
+    size = _adaptive_size(output_size, input, 1, "adaptive_max_pool1d")
+    out, indices = conv_ops.adaptive_max_pool2d(input.unsqueeze(-2), (1, size[0]))
+    return out.squeeze(-2), indices.squeeze(-2)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, L) (or (C, L)) to a fixed output length."""
+    out, indices = adaptive_max_pool1d_with_indices(input, output_size)
+    return (out, indices) if return_indices else out
+
+
+# -- modules ---------------------------------------------------------------------------------------
+
+
+class _MaxPoolNd(Module):
+    __constants__ = ["kernel_size", "stride", "padding", "dilation", "return_indices",
+                     "ceil_mode"]
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self):
+        return ("kernel_size={kernel_size}, stride={stride}, padding={padding}, "
+                "dilation={dilation}, ceil_mode={ceil_mode}".format(**self.__dict__))
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Max pooling over (N, C, L) inputs.
+
+    >>> from ember import nn
+    >>> nn.MaxPool1d(3, stride=2)
+    MaxPool1d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    def forward(self, input):
+        return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max pooling over (N, C, H, W) inputs.
+
+    >>> from ember import nn
+    >>> nn.MaxPool2d(2)
+    MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    def forward(self, input):
+        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class _AvgPoolNd(Module):
+    __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"]
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool1d(_AvgPoolNd):
+    """Average pooling over (N, C, L) inputs.
+
+    >>> from ember import nn
+    >>> nn.AvgPool1d(3, stride=2)
+    AvgPool1d(kernel_size=(3,), stride=(2,), padding=(0,))
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True):
+        super().__init__()
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input):
+        return avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad)
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Average pooling over (N, C, H, W) inputs.
+
+    >>> from ember import nn
+    >>> nn.AvgPool2d(2)
+    AvgPool2d(kernel_size=2, stride=2, padding=0)
+    """
+    __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+                     "divisor_override"]
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input):
+        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
+
+
+class _AdaptiveMaxPoolNd(Module):
+    __constants__ = ["output_size", "return_indices"]
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max pooling of (N, C, L) inputs to a fixed length."""
+
+    def forward(self, input):
+        return adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max pooling of (N, C, H, W) inputs to a fixed size.
+
+    >>> from ember import nn
+    >>> nn.AdaptiveMaxPool2d((5, 7))
+    AdaptiveMaxPool2d(output_size=(5, 7))
+    """
+
+    def forward(self, input):
+        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class _AdaptiveAvgPoolNd(Module):
+    __constants__ = ["output_size"]
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
+    """Average pooling of (N, C, L) inputs to a fixed length."""
+
+    def forward(self, input):
+        return adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """Average pooling of (N, C, H, W) inputs to a fixed size (`(1, 1)`: global average
+    pooling).
+
+    >>> from ember import nn
+    >>> nn.AdaptiveAvgPool2d((1, 1))
+    AdaptiveAvgPool2d(output_size=(1, 1))
+    """
+
+    def forward(self, input):
+        return adaptive_avg_pool2d(input, self.output_size)

@@ -1,0 +1,1207 @@
+"""Fused ops of convolutional networks: convolution (and its transpose), pooling and the
+normalisation layers, each recording ONE backward node named as PyTorch names it
+(`ConvolutionBackward0`, `MaxPool2DWithIndicesBackward0`, `NativeBatchNormBackward0`, ...).
+
+Convolution
+-----------
+A convolution is a bilinear map of its input X and weight W. Three NumPy kernels compute it
+and its two adjoints, all with one GEMM over the whole batch (no Python loop over samples or
+pixels):
+
+- `F(X, W)`:  the convolution itself. The windows of the padded input are gathered with
+  `as_strided` into "columns" laid out (C*kh*kw, N*Ho*Wo), so the product with the weight
+  (O, C*kh*kw) is a single large GEMM (groups: one GEMM per group);
+- `BI(G, W)`: the adjoint in X (the gradient of the input, and the transposed convolution):
+  the GEMM W^T G gives the columns' gradient, added back into the input's place for each
+  kernel offset (kh*kw vectorised adds);
+- `BW(X, G)`: the adjoint in W (the gradient of the weight): one GEMM G X_cols^T.
+
+The derivative of each of the three is again made of the three (`<A_W X, G>` is linear in
+each argument), so backward passes are recorded ops too and can be differentiated again
+(second derivatives of convolutions work, as in PyTorch). A transposed convolution is `BI`
+run forwards.
+
+Pooling and normalisation
+-------------------------
+Pooling windows come from the same strided views; sums and maxima are taken one kernel offset
+at a time in PyTorch's loop order (row-major), so values, indices and gradients are
+PyTorch's, bit for bit. Batch normalisation follows PyTorch's CPU arithmetic (sums in double,
+running averages in the parameters' dtype, fused multiply-adds) and agrees bit for bit on
+(N, C, *) inputs with spatial dims; layer and group normalisation compute their statistics in
+double (PyTorch uses a float32 Welford pass: agreement to rounding). The normalisations'
+backward passes are written twice: with NumPy for first derivatives, and with ember's own ops
+when a graph of the backward is recorded, so that they can be differentiated again.
+
+The public entry points are `ember.nn.functional` (conv2d, max_pool2d, batch_norm, ...); this
+module holds the math.
+"""
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .._tensor import Tensor
+from ..autograd import grad_mode
+from ..autograd.graph import Node
+
+_HALF = np.dtype(np.float16)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _recording(*tensors):
+    return grad_mode.enabled and any(isinstance(t, Tensor) and t._requires_grad
+                                     for t in tensors)
+
+
+def _attach(result, node):
+    result._requires_grad, result._grad_fn = True, node
+    return result
+
+
+def _wrap(array, dtype=None):
+    if dtype is not None and array.dtype != dtype:
+        array = array.astype(dtype)
+    if type(array) is not np.ndarray:
+        array = np.asarray(array)
+    return Tensor._make(array)
+
+
+def _compute(x):
+    """The array to compute with: float16 is computed in float32 (rounded at the end)."""
+    return x.astype(np.float32) if x.dtype == _HALF else x
+
+
+def _fmt(shape):
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
+# -- convolution: geometry and the three kernels ------------------------------------------------
+
+
+class ConvGeometry:
+    """Kernel size, stride, padding before/after, dilation and groups of a convolution."""
+
+    __slots__ = ("kernel", "stride", "pad_lo", "pad_hi", "dilation", "groups")
+
+    def __init__(self, kernel, stride, pad_lo, pad_hi, dilation, groups):
+        self.kernel, self.stride = tuple(kernel), tuple(stride)
+        self.pad_lo, self.pad_hi = tuple(pad_lo), tuple(pad_hi)
+        self.dilation, self.groups = tuple(dilation), groups
+
+    def out_size(self, size):
+        return tuple((size[i] + self.pad_lo[i] + self.pad_hi[i]
+                      - self.dilation[i] * (self.kernel[i] - 1) - 1) // self.stride[i] + 1
+                     for i in range(len(size)))
+
+
+def _windows(xp, out, kernel, stride, dilation):
+    """The read-only view `(N, C, *out, *kernel)` of the windows of the padded `xp`."""
+    nsp = len(out)
+    st = xp.strides
+    shape = xp.shape[:2] + tuple(out) + tuple(kernel)
+    strides = (st[:2] + tuple(st[2 + i] * stride[i] for i in range(nsp))
+               + tuple(st[2 + i] * dilation[i] for i in range(nsp)))
+    return as_strided(xp, shape, strides, writeable=False)
+
+
+def _pad(x, lo, hi, value=0):
+    if not any(lo) and not any(hi):
+        return x
+    widths = [(0, 0)] * (x.ndim - len(lo)) + list(zip(lo, hi))
+    return np.pad(x, widths, constant_values=value)
+
+
+# Two layouts of the columns, both `(groups, C/groups * prod(kernel), N * positions)`:
+# - "flat" (2-d, stride 1 along the width): the padded input is flattened per channel and
+#   sample to (C, N, Hp * Wp), and the positions are all (row, column) pairs of the padded
+#   width: every window row is then a contiguous run of Wp values (one long copy instead of
+#   many short ones); the columns past the output width are computed and dropped. Used when
+#   that costs at most twice the work.
+# - "plain": the positions are the output positions (N, *out).
+
+
+class _Columns:
+    __slots__ = ("array", "flat_width")
+
+    def __init__(self, array, flat_width):
+        self.array, self.flat_width = array, flat_width
+
+
+def _padded_size(size, geom, out):
+    """The padded input size (large enough for every window)."""
+    return tuple(max(size[i] + geom.pad_lo[i] + geom.pad_hi[i],
+                     (out[i] - 1) * geom.stride[i] + geom.dilation[i] * (geom.kernel[i] - 1) + 1)
+                 for i in range(len(size)))
+
+
+def _use_flat(geom, padded, out):
+    return len(out) == 2 and geom.stride[1] == 1 and out[1] > 0 and padded[1] <= 2 * out[1]
+
+
+def _flat_strides(xf, geom, wp):
+    """Strides (in bytes) of the window view of a flat (C, N, Hp * Wp + extra) array."""
+    e = xf.itemsize
+    (dh, dw), (sh, _) = geom.dilation, geom.stride
+    return (xf.strides[0], dh * wp * e, dw * e, xf.strides[1], sh * wp * e, e)
+
+
+def _flat_input(x, geom, padded):
+    """x (N, C, H, W) as the zero-padded (C, N, Hp * Wp + extra) array."""
+    n, c, h, w = x.shape
+    hp, wp = padded
+    extra = (geom.kernel[1] - 1) * geom.dilation[1]
+    xf = np.zeros((c, n, hp * wp + extra), x.dtype)
+    inner = xf[:, :, :hp * wp].reshape(c, n, hp, wp)
+    inner[:, :, geom.pad_lo[0]:geom.pad_lo[0] + h, geom.pad_lo[1]:geom.pad_lo[1] + w] = \
+        x.transpose(1, 0, 2, 3)
+    return xf
+
+
+def _im2col(x, geom, out):
+    n, c = x.shape[:2]
+    nsp = len(out)
+    padded = _padded_size(x.shape[2:], geom, out)
+    if _use_flat(geom, padded, out):
+        wp = padded[1]
+        xf = _flat_input(x, geom, padded)
+        kh, kw = geom.kernel
+        view = as_strided(xf, (c, kh, kw, n, out[0], wp), _flat_strides(xf, geom, wp),
+                          writeable=False)
+        cols = np.ascontiguousarray(view).reshape(geom.groups, c // geom.groups * kh * kw,
+                                                  n * out[0] * wp)
+        return _Columns(cols, wp)
+    hi = tuple(padded[i] - x.shape[2 + i] - geom.pad_lo[i] for i in range(nsp))
+    win = _windows(_pad(x, geom.pad_lo, hi), out, geom.kernel, geom.stride, geom.dilation)
+    perm = (1,) + tuple(range(2 + nsp, 2 + 2 * nsp)) + (0,) + tuple(range(2, 2 + nsp))
+    cols = np.ascontiguousarray(win.transpose(perm))          # (C, *kernel, N, *out)
+    rows = c // geom.groups * math.prod(geom.kernel)
+    return _Columns(cols.reshape(geom.groups, rows, n * math.prod(out)), None)
+
+
+def _grad_matrix(g, groups, flat_width):
+    """The output gradient (N, O, *out) as `(groups, O/groups, N * positions)` in the
+    columns' layout (zeros at the flat layout's extra columns)."""
+    n, o = g.shape[:2]
+    if flat_width is not None:
+        ho, wo = g.shape[2:]
+        m = np.zeros((o, n, ho, flat_width), g.dtype)
+        m[..., :wo] = g.transpose(1, 0, 2, 3)
+        return m.reshape(groups, o // groups, n * ho * flat_width)
+    p = math.prod(g.shape[2:])
+    m = g.reshape(n, o, p).transpose(1, 0, 2)
+    return np.ascontiguousarray(m).reshape(groups, o // groups, n * p)
+
+
+def _batched_matmul(a, b):
+    return (a[0] @ b[0])[None] if a.shape[0] == 1 else np.matmul(a, b)
+
+
+def conv_forward_kernel(x, w, geom, cols=None, out=None):
+    """`F(X, W)`: the convolution (cross-correlation) of `x` (N, C, *size) with `w`
+    (O, C/groups, *kernel), without bias; `out`: the output's spatial size (by default all
+    the windows that fit). Returns `(y, columns)`."""
+    n = x.shape[0]
+    o = w.shape[0]
+    if out is None:
+        out = geom.out_size(x.shape[2:])
+    if cols is None:
+        cols = _im2col(x, geom, out)
+    wm = w.reshape(geom.groups, o // geom.groups, -1)
+    y = _batched_matmul(wm, cols.array)                      # (G, O/G, N * positions)
+    if cols.flat_width is not None:
+        y = y.reshape(o, n, out[0], cols.flat_width)[..., :out[1]]
+    else:
+        y = y.reshape((o, n) + tuple(out))
+    return np.ascontiguousarray(np.moveaxis(y, 0, 1)), cols
+
+
+def conv_input_kernel(g, w, size, geom):
+    """`BI(G, W)`: the adjoint of the convolution in its input, for an output gradient `g`
+    (N, O, *out); `size` is the input's spatial size. (The transposed convolution.)"""
+    n, o = g.shape[:2]
+    out = g.shape[2:]
+    nsp = len(out)
+    c = w.shape[1] * geom.groups
+    padded = _padded_size(size, geom, out)
+    flat = _use_flat(geom, padded, out)
+    gm = _grad_matrix(g, geom.groups, padded[1] if flat else None)
+    wm = w.reshape(geom.groups, o // geom.groups, -1)
+    dcols = _batched_matmul(wm.transpose(0, 2, 1), gm)       # (G, C/G * K, N * positions)
+    if flat:
+        # each kernel offset adds its block into the flat input gradient at a shifted place
+        hp, wp = padded
+        kh, kw = geom.kernel
+        dcols = dcols.reshape(c, kh, kw, n, out[0], wp)
+        extra = (kw - 1) * geom.dilation[1]
+        gxf = np.zeros((c, n, hp * wp + extra), dcols.dtype)
+        strides = _flat_strides(gxf, geom, wp)
+        for i, j in np.ndindex(kh, kw):
+            start = i * geom.dilation[0] * wp + j * geom.dilation[1]
+            target = as_strided(gxf[:, :, start:], (c, n, out[0], wp),
+                                (strides[0], strides[3], strides[4], strides[5]))
+            target += dcols[:, i, j]
+        inner = gxf[:, :, :hp * wp].reshape(c, n, hp, wp)
+        crop = inner[:, :, geom.pad_lo[0]:geom.pad_lo[0] + size[0],
+                     geom.pad_lo[1]:geom.pad_lo[1] + size[1]]
+        return np.ascontiguousarray(crop.transpose(1, 0, 2, 3))
+    dcols = dcols.reshape((c,) + geom.kernel + (n,) + tuple(out))
+    gxp = np.zeros((c, n) + padded, dcols.dtype)              # channels first, like dcols
+    for offset in np.ndindex(*geom.kernel):
+        window = tuple(slice(offset[i] * geom.dilation[i],
+                             offset[i] * geom.dilation[i] + geom.stride[i] * (out[i] - 1) + 1,
+                             geom.stride[i]) for i in range(nsp))
+        gxp[(slice(None), slice(None)) + window] += dcols[(slice(None),) + offset]
+    crop = tuple(slice(geom.pad_lo[i], geom.pad_lo[i] + size[i]) for i in range(nsp))
+    return np.ascontiguousarray(np.moveaxis(gxp[(slice(None), slice(None)) + crop], 0, 1))
+
+
+def conv_weight_kernel(x, g, wshape, geom, cols=None):
+    """`BW(X, G)`: the adjoint of the convolution in its weight: the weight gradient for the
+    input `x` and the output gradient `g`."""
+    out = g.shape[2:]
+    if cols is None:
+        cols = _im2col(x, geom, out)
+    gm = _grad_matrix(g, geom.groups, cols.flat_width)
+    gw = _batched_matmul(gm, cols.array.transpose(0, 2, 1))
+    return gw.reshape(wshape)
+
+
+# -- convolution: the recorded ops --------------------------------------------------------------
+#
+# Three roles, each bilinear in its two tensor operands (a, b):
+#   "F":  y = conv(a=X, b=W)                  (+ bias)
+#   "BI": the input-shaped adjoint  BI(a=G, b=W)   (+ bias: the transposed convolution)
+#   "BW": the weight-shaped adjoint BW(a=X, b=G)
+# With upstream gradient H:
+#   F:  dX = BI(H, W),  dW = BW(X, H)
+#   BI: dG = F(H, W),   dW = BW(H, G)
+#   BW: dX = BI(G, H),  dG = F(X, H)
+
+
+class ConvolutionBackward0(Node):
+    """The backward of a convolution or transposed convolution: the input's gradient is the
+    other kind of convolution of the output gradient, the weight's is a correlation of the
+    input with the output gradient, the bias' the output gradient summed over all but the
+    channels."""
+
+    def apply(self, grad):
+        a, b, cols = self.saved
+        role, geom = self.role, self.geom
+        d_a = d_b = d_bias = None
+        if role == "F":
+            if self.needs_grad(0):
+                d_a = _conv_op("BI", grad, b, geom, self.a_shape[2:], None, _BACKWARD_NODE)
+            if self.needs_grad(1):
+                d_b = _conv_op("BW", a, grad, geom, self.b_shape, None, _BACKWARD_NODE, cols)
+        elif role == "BI":
+            if self.needs_grad(0):
+                d_a = _conv_op("F", grad, b, geom, self.a_shape[2:], None, _BACKWARD_NODE)
+            if self.needs_grad(1):
+                d_b = _conv_op("BW", grad, a, geom, self.b_shape, None, _BACKWARD_NODE)
+        else:
+            if self.needs_grad(0):
+                d_a = _conv_op("BI", b, grad, geom, self.a_shape[2:], None, _BACKWARD_NODE)
+            if self.needs_grad(1):
+                d_b = _conv_op("F", a, grad, geom, self.b_shape[2:], None, _BACKWARD_NODE, cols)
+        if self.needs_grad(2):
+            d_bias = grad.sum((0,) + tuple(range(2, grad.dim())))
+        return d_a, d_b, d_bias
+
+
+class ConvolutionBackwardBackward0(ConvolutionBackward0):
+    """A convolution recorded while differentiating a convolution (`create_graph=True`)."""
+
+
+_BACKWARD_NODE = ConvolutionBackwardBackward0
+
+
+def _conv_op(role, a, b, geom, shape, bias=None, node_cls=ConvolutionBackward0, cols=None):
+    """Run one of the three kernels on tensors `a`, `b` (and add `bias` along dim 1), and
+    record the node. `shape`: the spatial output size for "F" (None: every window that
+    fits), the spatial input size for "BI", the weight shape for "BW"."""
+    x, y = a._data, b._data
+    dtype = x.dtype
+    xc, yc = _compute(x), _compute(y)
+    if role == "F":
+        value, cols_f = conv_forward_kernel(xc, yc, geom, cols,
+                                            None if shape is None else tuple(shape))
+        keep_cols = cols_f
+    elif role == "BI":
+        value = conv_input_kernel(xc, yc, tuple(shape), geom)
+        keep_cols = None
+    else:
+        value = conv_weight_kernel(xc, yc, tuple(shape), geom, cols)
+        keep_cols = cols
+    if bias is not None:
+        value += _compute(bias._data).reshape((1, -1) + (1,) * (value.ndim - 2))
+    result = _wrap(value, dtype)
+    inputs = (a, b, bias)
+    if _recording(*inputs):
+        node = node_cls(*inputs)
+        node.role, node.geom = role, geom
+        node.a_shape, node.b_shape = x.shape, y.shape
+        # the columns of X, reused by the weight gradient (roles F and BW read X's windows)
+        needs_cols = (role == "F" and node.needs_grad(1)) or (role == "BW" and node.needs_grad(1))
+        node.save_for_backward(a, b, keep_cols if needs_cols else None)
+        _attach(result, node)
+    return result
+
+
+def _dtype_name(t):
+    return t.dtype.scalar_name
+
+
+def _c_type(dtype):
+    """The C++ name of a dtype, as some PyTorch messages print it ("float", "double")."""
+    return {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "int64": "long int", "int32": "int"}.get(dtype.name, dtype.name)
+
+
+def _conv_checks(input, weight, bias, geom, transposed):
+    """PyTorch's argument checks (same messages)."""
+    x, w = input._data, weight._data
+    if x.dtype != w.dtype:
+        if x.dtype == np.float64:
+            raise RuntimeError(f"expected scalar type {_dtype_name(input)} but found "
+                               f"{_dtype_name(weight)}")
+        raise RuntimeError(f"Input type ({input.type()}) and weight type ({weight.type()}) "
+                           "should be the same or input should be a MKLDNN tensor and weight "
+                           "is a dense tensor")
+    if bias is not None and bias._data.dtype != x.dtype:
+        raise RuntimeError(f"Input type ({_c_type(x.dtype)}) and bias type "
+                           f"({_c_type(bias._data.dtype)}) should be the same")
+    nsp = len(geom.kernel)
+    groups = geom.groups
+    if transposed:
+        if x.shape[1] != w.shape[0]:
+            raise RuntimeError(f"Given transposed=1, weight of size {_fmt(w.shape)}, expected "
+                               f"input{_fmt(x.shape)} to have {w.shape[0]} channels, but got "
+                               f"{x.shape[1]} channels instead")
+        out_channels = w.shape[1] * groups
+    else:
+        if w.shape[0] % groups:
+            raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
+                               f"{groups} at dimension 0, but got weight of size "
+                               f"[{_fmt(w.shape)}] instead")
+        if x.shape[1] != w.shape[1] * groups:
+            raise RuntimeError(f"Given groups={groups}, weight of size {_fmt(w.shape)}, "
+                               f"expected input{_fmt(x.shape)} to have {w.shape[1] * groups} "
+                               f"channels, but got {x.shape[1]} channels instead")
+        out_channels = w.shape[0]
+        padded = tuple(x.shape[2 + i] + geom.pad_lo[i] + geom.pad_hi[i] for i in range(nsp))
+        effective = tuple(geom.dilation[i] * (w.shape[2 + i] - 1) + 1 for i in range(nsp))
+        if any(p < k for p, k in zip(padded, effective)):
+            raise RuntimeError(f"Calculated padded input size per channel: "
+                               f"({' x '.join(map(str, padded))}). Kernel size: "
+                               f"({' x '.join(map(str, effective))}). Kernel size can't be "
+                               "greater than actual input size")
+    if bias is not None and (bias._data.ndim != 1 or bias._data.shape[0] != out_channels):
+        raise RuntimeError(f"Given weight of size {_fmt(w.shape)}, expected bias to be "
+                           f"1-dimensional with {out_channels} elements, but got bias of size "
+                           f"{_fmt(bias._data.shape)} instead")
+
+
+def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                groups, pad_hi=None):
+    """PyTorch's `convolution`: `input` (N, C, *size) batched, `weight` (O, C/groups, *k)
+    (transposed: (C, O/groups, *k)); `padding` on both sides (or before, with `pad_hi`
+    after: the asymmetric padding of `padding='same'`)."""
+    nsp = weight._data.ndim - 2
+    kernel = weight._data.shape[2:]
+    pad_hi = padding if pad_hi is None else pad_hi
+    geom = ConvGeometry(kernel, stride, padding, pad_hi, dilation, groups)
+    _conv_checks(input, weight, bias, geom, transposed)
+    if not transposed:
+        return _conv_op("F", input, weight, geom, None, bias)
+    # transposed: the input-shaped adjoint of the convolution whose output is `input`
+    size = tuple((input._data.shape[2 + i] - 1) * stride[i] - padding[i] - pad_hi[i]
+                 + dilation[i] * (kernel[i] - 1) + output_padding[i] + 1 for i in range(nsp))
+    if any(s <= 0 for s in size):
+        raise RuntimeError(f"Given input size per channel: "
+                           f"({' x '.join(map(str, input._data.shape[2:]))}). Calculated output "
+                           f"size per channel: ({' x '.join(map(str, size))}). Output size is "
+                           "too small")
+    return _conv_op("BI", input, weight, geom, size, bias)
+
+
+# -- max pooling ----------------------------------------------------------------------------------
+
+
+def pooling_output_size(size, kernel, pad_l, pad_r, stride, dilation, ceil_mode):
+    """PyTorch's `pooling_output_shape_pad_lr`."""
+    out = (size + pad_l + pad_r - dilation * (kernel - 1) - 1
+           + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + pad_l:
+        out -= 1
+    return out
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _pool_windows(x, out, kernel, stride, padding, dilation, value):
+    """Padded `x` (N, C, H, W) and the view of its windows (N, C, Ho, Wo, kh, kw)."""
+    hi = tuple(max(0, (out[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1
+                   - x.shape[2 + i] - padding[i]) for i in range(2))
+    xp = _pad(x, padding, hi, value)
+    return _windows(xp, out, kernel, stride, dilation)
+
+
+def _first_valid_offsets(out, kernel, stride, padding, dilation):
+    """For each output position (Ho, Wo): the kernel offset of the first window element inside
+    the input (where PyTorch's loop starts)."""
+    firsts = []
+    for i in range(2):
+        start = np.arange(out[i]) * stride[i] - padding[i]
+        firsts.append(np.maximum(0, (-start + dilation[i] - 1) // dilation[i]))
+    return firsts[0][:, None] * kernel[1] + firsts[1][None, :]
+
+
+def max_pool2d_kernel(x, kernel, stride, padding, dilation, ceil_mode):
+    """Max pooling of `x` (N, C, H, W): `(values, offsets)`, where `offsets` numbers each
+    maximum's place in its window (row-major over the kernel).
+
+    PyTorch's loop visits a window's elements in row-major order and takes an element when
+    it is greater than the maximum so far, or nan: the first maximum wins, and the last nan.
+    Here the maxima come from one `maximum` per kernel offset over all windows at once, and
+    the offsets of the first maxima from comparisons with them."""
+    out = tuple(pooling_output_size(x.shape[2 + i], kernel[i], padding[i], padding[i],
+                                    stride[i], dilation[i], ceil_mode) for i in range(2))
+    low = _lowest(x.dtype)
+    win = _pool_windows(x, out, kernel, stride, padding, dilation, low)
+    kh, kw = kernel
+    count = kh * kw
+    best = win[..., 0, 0].copy()
+    for k in range(1, count):
+        np.maximum(best, win[..., k // kw, k % kw], out=best)
+    small = count <= 127
+    arg = np.zeros(best.shape, np.int8 if small else np.int64)
+    found = win[..., 0, 0] == best
+    for k in range(1, count):
+        first = np.greater(win[..., k // kw, k % kw] == best, found)   # equal, none before
+        found |= first
+        arg += (first.view(np.int8) if small else first) * arg.dtype.type(k)
+    if x.dtype.kind == "f":
+        nan = np.isnan(best)
+        if nan.any():
+            # a window with nans: PyTorch keeps the last of them
+            last = np.zeros_like(arg)
+            for k in range(count):
+                np.copyto(last, k, where=np.isnan(win[..., k // kw, k % kw]))
+            arg = np.where(nan, last, arg)
+    empty = best == low
+    if empty.any():
+        # nothing above the lowest value (or only padding first): PyTorch reports the
+        # window's first element inside the input
+        arg = np.where(empty, _first_valid_offsets(out, kernel, stride, padding, dilation), arg)
+    return best, arg
+
+
+def max_pool2d_indices(arg, kernel, stride, padding, dilation, width):
+    """The maxima's positions as flat indices into each input plane (row * W + column), from
+    their kernel offsets."""
+    out = arg.shape[-2:]
+    kw = kernel[1]
+    arg = arg.astype(np.int64)
+    rows = (np.arange(out[0]) * stride[0] - padding[0])[:, None] + (arg // kw) * dilation[0]
+    cols = (np.arange(out[1]) * stride[1] - padding[1])[None, :] + (arg % kw) * dilation[1]
+    return rows * width + cols
+
+
+def max_pool2d_backward_kernel(g, arg, in_shape, kernel, stride, padding, dilation):
+    """Each window's gradient added to its maximum, in PyTorch's order (outputs in order)."""
+    out = g.shape[2:]
+    size = in_shape[2:]
+    extent = tuple(max(size[i] + padding[i], (out[i] - 1) * stride[i]
+                       + dilation[i] * (kernel[i] - 1) + 1) for i in range(2))
+    gxp = np.zeros(tuple(in_shape[:2]) + extent, g.dtype)
+    zero = np.zeros((), g.dtype)
+    finite = g.dtype.kind != "f" or bool(np.isfinite(g).all())
+    kh, kw = kernel
+    # an input element gets the shares of its windows from the first output to the last:
+    # the last kernel offset belongs to the first of them
+    for k in range(kh * kw - 1, -1, -1):
+        i, j = divmod(k, kw)
+        view = gxp[:, :, i * dilation[0]:i * dilation[0] + stride[0] * (out[0] - 1) + 1:stride[0],
+                   j * dilation[1]:j * dilation[1] + stride[1] * (out[1] - 1) + 1:stride[1]]
+        mask = arg == arg.dtype.type(k)
+        # (a product with the mask is much faster than `where`; not with infinities)
+        view += g * mask if finite else np.where(mask, g, zero)
+    return np.ascontiguousarray(gxp[:, :, padding[0]:padding[0] + size[0],
+                                    padding[1]:padding[1] + size[1]])
+
+
+def _scatter_max_grad(g, indices, in_shape):
+    """Add the output gradient `g` into the input positions `indices` (flat in H*W), in
+    PyTorch's order (output positions in order)."""
+    planes = math.prod(in_shape[:-2])
+    positions = math.prod(indices.shape[-2:])
+    gx = np.zeros((planes, in_shape[-2] * in_shape[-1]), g.dtype)
+    idx = indices.reshape(planes, positions)
+    rows = np.broadcast_to(np.arange(planes)[:, None], idx.shape)
+    np.add.at(gx, (rows, idx), g.reshape(planes, positions))
+    return gx.reshape(in_shape)
+
+
+def _gather_at(gg, indices, out_shape):
+    """`gg` (input-shaped) picked at the flat indices of each plane (differentiable)."""
+    planes = math.prod(out_shape[:-2])
+    flat = gg.reshape(planes, math.prod(gg.shape[-2:]))
+    rows = Tensor._make(np.arange(planes)[:, None])
+    idx = Tensor._make(indices.reshape(planes, math.prod(out_shape[-2:])))
+    return flat[rows, idx].reshape(*out_shape)
+
+
+class _MaxPoolRecord:
+    """What max pooling's backward needs: the maxima's kernel offsets and the geometry."""
+
+    def __init__(self, arg, params, in_shape):
+        self.arg, self.params, self.in_shape = arg, params, in_shape
+        self._indices = None
+
+    def indices(self):
+        if self._indices is None:
+            kernel, stride, padding, dilation = self.params
+            self._indices = max_pool2d_indices(self.arg, kernel, stride, padding, dilation,
+                                               self.in_shape[-1])
+        return self._indices
+
+
+class MaxPool2DWithIndicesBackward0(Node):
+    """Each input element that was a window's maximum receives that window's gradient."""
+
+    def apply(self, grad):
+        x, = self.saved
+        return (max_pool2d_with_indices_backward(grad, x, self.record),)
+
+
+class MaxPool2DWithIndicesBackwardBackward0(Node):
+    def apply(self, gg):            # linear in the gradient: pick gg at the maxima again
+        record = self.record
+        picked = _gather_at(gg, record.indices(), self.out_shape)
+        return picked, (Tensor._make(np.zeros(record.in_shape, gg._data.dtype))
+                        if self.needs_grad(1) else None)
+
+
+def max_pool2d_with_indices_backward(grad, input, record):
+    """The gradient of max pooling with respect to its input (recorded, for second
+    derivatives)."""
+    g = _compute(grad._data)
+    batched = g.ndim == 4
+    shape4 = record.in_shape if batched else (1,) + tuple(record.in_shape)
+    arg = record.arg if batched else record.arg[None]
+    value = max_pool2d_backward_kernel(g if batched else g[None], arg, shape4, *record.params)
+    result = _wrap(value if batched else value[0], grad._data.dtype)
+    if _recording(grad, input):
+        node = MaxPool2DWithIndicesBackwardBackward0(grad, input)
+        node.record, node.out_shape = record, grad._data.shape
+        _attach(result, node)
+    return result
+
+
+def max_pool2d_with_indices(input, kernel, stride, padding, dilation, ceil_mode,
+                            return_indices=True):
+    """2-d max pooling of a 3-d (C, H, W) or 4-d (N, C, H, W) input: `(output, indices)`
+    (indices None unless `return_indices`)."""
+    x = input._data
+    batched = x.ndim == 4
+    x4 = x if batched else x[None]
+    params = (tuple(kernel), tuple(stride), tuple(padding), tuple(dilation))
+    values, arg = max_pool2d_kernel(_compute(x4), *params[:4], ceil_mode)
+    if not batched:
+        values, arg = values[0], arg[0]
+    record = _MaxPoolRecord(arg, params, x.shape)
+    result = _wrap(values, x.dtype)
+    if _recording(input):
+        node = MaxPool2DWithIndicesBackward0(input)
+        node.record = record
+        node.save_for_backward(input)
+        _attach(result, node)
+    return result, (Tensor._make(record.indices()) if return_indices else None)
+
+
+# -- average pooling ----------------------------------------------------------------------------
+
+
+def _avg_divisors(size, out, kernel, stride, padding, count_include_pad):
+    """Per spatial dimension: each output position's count of window elements (PyTorch's
+    `pool_size` factors; the divisor is their product)."""
+    result = []
+    for i in range(2):
+        start = np.arange(out[i]) * stride[i] - padding[i]
+        end = np.minimum(start + kernel[i], size[i] + padding[i])
+        if count_include_pad:
+            result.append(end - start)
+        else:
+            result.append(np.minimum(end, size[i]) - np.maximum(start, 0))
+    return result
+
+
+def _avg_geometry(shape, kernel, stride, padding, ceil_mode):
+    return tuple(pooling_output_size(shape[2 + i], kernel[i], padding[i], padding[i],
+                                     stride[i], 1, ceil_mode) for i in range(2))
+
+
+def _divide(s, divisor, dtype):
+    if dtype.kind == "f":
+        return s / divisor.astype(s.dtype)
+    q = np.abs(s) // divisor                                 # C++ integer division
+    return (np.sign(s) * q).astype(s.dtype)
+
+
+def _divisor_array(size, out, kernel, stride, padding, ceil_mode, count_include_pad,
+                   divisor_override):
+    if divisor_override:
+        return np.full(out, divisor_override, np.int64)
+    dh, dw = _avg_divisors(size, out, kernel, stride, padding, count_include_pad)
+    return dh[:, None] * dw[None, :]
+
+
+def avg_pool2d_kernel(x, kernel, stride, padding, ceil_mode, count_include_pad,
+                      divisor_override):
+    out = _avg_geometry(x.shape, kernel, stride, padding, ceil_mode)
+    win = _pool_windows(x, out, kernel, stride, padding, (1, 1), 0)
+    total = None
+    for i, j in np.ndindex(*kernel):             # PyTorch's loop order, one add per offset
+        part = win[..., i, j]
+        total = part.copy() if total is None else np.add(total, part, out=total)
+    divisor = _divisor_array(x.shape[2:], out, kernel, stride, padding, ceil_mode,
+                             count_include_pad, divisor_override)
+    return _divide(total, divisor, x.dtype)
+
+
+def avg_pool2d_backward_kernel(g, in_shape, kernel, stride, padding, ceil_mode,
+                               count_include_pad, divisor_override):
+    out = g.shape[2:]
+    size = in_shape[2:]
+    divisor = _divisor_array(size, out, kernel, stride, padding, ceil_mode, count_include_pad,
+                             divisor_override)
+    delta = _divide(g, divisor, g.dtype)
+    padded = tuple(max(size[i] + 2 * padding[i], (out[i] - 1) * stride[i] + kernel[i])
+                   for i in range(2))
+    gxp = np.zeros(tuple(in_shape[:2]) + padded, g.dtype)
+    # each input element gets its windows' shares in the order of the outputs (PyTorch's
+    # order): the last kernel offset belongs to the first output
+    for i, j in reversed(list(np.ndindex(*kernel))):
+        gxp[:, :, i:i + stride[0] * (out[0] - 1) + 1:stride[0],
+            j:j + stride[1] * (out[1] - 1) + 1:stride[1]] += delta
+    return np.ascontiguousarray(gxp[:, :, padding[0]:padding[0] + size[0],
+                                    padding[1]:padding[1] + size[1]])
+
+
+class AvgPool2DBackward0(Node):
+    """Each input element receives the output gradients of the windows it is in, divided by
+    the windows' divisors."""
+
+    def apply(self, grad):
+        x, = self.saved
+        return (avg_pool2d_backward(grad, x, self.params),)
+
+
+class AvgPool2DBackwardBackward0(Node):
+    def apply(self, gg):            # linear in the gradient: average-pool gg again
+        return (avg_pool2d(gg, *self.params),
+                Tensor._make(np.zeros(self.in_shape, gg._data.dtype))
+                if len(self.next_functions) > 1 and self.needs_grad(1) else None)
+
+
+def avg_pool2d_backward(grad, input, params):
+    """The gradient of average pooling with respect to its input (recorded: it depends on
+    the input only through its shape, as in PyTorch, whose node takes the input too)."""
+    in_shape = input._data.shape
+    g = grad._data
+    batched = g.ndim == 4
+    g4 = g if batched else g[None]
+    shape4 = in_shape if batched else (1,) + tuple(in_shape)
+    value = avg_pool2d_backward_kernel(_compute(g4), shape4, *params)
+    result = _wrap(value if batched else value[0], g.dtype)
+    if _recording(grad, input):
+        node = AvgPool2DBackwardBackward0(grad, input)
+        node.params, node.in_shape = params, in_shape
+        _attach(result, node)
+    return result
+
+
+def avg_pool2d(input, kernel, stride, padding, ceil_mode, count_include_pad,
+               divisor_override):
+    """2-d average pooling of a 3-d or 4-d input."""
+    x = input._data
+    batched = x.ndim == 4
+    x4 = x if batched else x[None]
+    params = (kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    value = avg_pool2d_kernel(_compute(x4), *params)
+    result = _wrap(value if batched else value[0], x.dtype)
+    if _recording(input):
+        node = AvgPool2DBackward0(input)
+        node.params = params
+        node.save_for_backward(input)
+        _attach(result, node)
+    return result
+
+
+# -- adaptive pooling -----------------------------------------------------------------------------
+
+
+def _adaptive_ranges(size, out):
+    """PyTorch's windows: start floor(i * size / out), end ceil((i + 1) * size / out)."""
+    i = np.arange(out)
+    start = (i * size) // out
+    end = ((i + 1) * size + out - 1) // out
+    return start, end
+
+
+def _adaptive_index(size, out):
+    """`(index (out, kmax), valid (out, kmax), lengths (out,))`: each window's positions,
+    padded to the longest window with repeats of its last position."""
+    start, end = _adaptive_ranges(size, out)
+    length = end - start
+    kmax = int(length.max()) if out else 0
+    offsets = np.arange(kmax)
+    valid = offsets[None, :] < length[:, None]
+    index = np.minimum(start[:, None] + offsets[None, :], end[:, None] - 1)
+    return index, valid, length
+
+
+def adaptive_avg_pool2d_kernel(x, out):
+    (ih, vh, lh), (iw, vw, lw) = _adaptive_index(x.shape[-2], out[0]), \
+        _adaptive_index(x.shape[-1], out[1])
+    total = np.zeros(x.shape[:-2] + tuple(out), x.dtype)
+    for a in range(ih.shape[1]):                  # PyTorch's order: rows, then columns
+        rows = x[..., ih[:, a], :]
+        for b in range(iw.shape[1]):
+            mask = vh[:, a][:, None] & vw[:, b][None, :]
+            part = rows[..., iw[:, b]]
+            total += np.where(mask, part, np.zeros((), x.dtype))
+    return total / lh[:, None].astype(x.dtype) / lw[None, :].astype(x.dtype)
+
+
+def _window_positions(size_h, size_w, out):
+    """For each output position, in order, its window's flat input indices (a list of
+    (output flat index, input flat index) pairs as two arrays)."""
+    sh, eh = _adaptive_ranges(size_h, out[0])
+    sw, ew = _adaptive_ranges(size_w, out[1])
+    outs, ins = [], []
+    for oh in range(out[0]):
+        for ow in range(out[1]):
+            hh, ww = np.meshgrid(np.arange(sh[oh], eh[oh]), np.arange(sw[ow], ew[ow]),
+                                 indexing="ij")
+            ins.append((hh * size_w + ww).reshape(-1))
+            outs.append(np.full(hh.size, oh * out[1] + ow))
+    return np.concatenate(outs), np.concatenate(ins)
+
+
+def adaptive_avg_pool2d_backward_kernel(g, in_shape):
+    out = g.shape[-2:]
+    h, w = in_shape[-2:]
+    sh, eh = _adaptive_ranges(h, out[0])
+    sw, ew = _adaptive_ranges(w, out[1])
+    delta = g / (eh - sh)[:, None].astype(g.dtype) / (ew - sw)[None, :].astype(g.dtype)
+    lead = math.prod(in_shape[:-2])
+    outs, ins = _window_positions(h, w, out)
+    gx = np.zeros((lead, h * w), g.dtype)
+    np.add.at(gx, (slice(None), ins), delta.reshape(lead, out[0] * out[1])[:, outs])
+    return gx.reshape(in_shape)
+
+
+class AdaptiveAvgPool2DBackward0(Node):
+    def apply(self, grad):
+        x, = self.saved
+        return (adaptive_avg_pool2d_backward(grad, x),)
+
+
+class AdaptiveAvgPool2DBackwardBackward0(Node):
+    def apply(self, gg):            # linear in the gradient: pool gg again
+        return (adaptive_avg_pool2d(gg, self.out),
+                Tensor._make(np.zeros(self.in_shape, gg._data.dtype))
+                if len(self.next_functions) > 1 and self.needs_grad(1) else None)
+
+
+def adaptive_avg_pool2d_backward(grad, input):
+    in_shape = input._data.shape
+    g = grad._data
+    result = _wrap(adaptive_avg_pool2d_backward_kernel(_compute(g), in_shape), g.dtype)
+    if _recording(grad, input):
+        node = AdaptiveAvgPool2DBackwardBackward0(grad, input)
+        node.out, node.in_shape = g.shape[-2:], in_shape
+        _attach(result, node)
+    return result
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling into a fixed output size (windows as PyTorch chooses them)."""
+    x = input._data
+    result = _wrap(adaptive_avg_pool2d_kernel(_compute(x), tuple(output_size)), x.dtype)
+    if _recording(input):
+        node = AdaptiveAvgPool2DBackward0(input)
+        node.save_for_backward(input)
+        _attach(result, node)
+    return result
+
+
+def adaptive_max_pool2d_kernel(x, out):
+    ih, _, _ = _adaptive_index(x.shape[-2], out[0])
+    iw, _, _ = _adaptive_index(x.shape[-1], out[1])
+    kh, kw = ih.shape[1], iw.shape[1]
+    # (..., Ho, kh, Wo, kw) -> (..., Ho, Wo, kh * kw); repeated last positions never win
+    g = x[..., ih[:, :, None, None], iw[None, None, :, :]]
+    g = np.moveaxis(g, -3, -2).reshape(x.shape[:-2] + tuple(out) + (kh * kw,))
+    arg = np.argmax(g, axis=-1)
+    values = np.take_along_axis(g, arg[..., None], -1)[..., 0]
+    if x.dtype.kind == "f":
+        nan = np.isnan(values)
+        if nan.any():
+            last = kh * kw - 1 - np.argmax(np.isnan(g[..., ::-1]), axis=-1)
+            arg = np.where(nan, last, arg)
+    a, b = arg // kw, arg % kw
+    rows = ih[np.arange(out[0])[:, None], a]
+    cols = iw[np.arange(out[1])[None, :], b]
+    return np.ascontiguousarray(values), (rows * x.shape[-1] + cols).astype(np.int64)
+
+
+class AdaptiveMaxPool2DBackward0(Node):
+    def apply(self, grad):
+        x, = self.saved
+        return (adaptive_max_pool2d_backward(grad, x, self.indices),)
+
+
+class AdaptiveMaxPool2DBackwardBackward0(Node):
+    def apply(self, gg):            # pick gg at the maxima again
+        picked = _gather_at(gg, self.indices, self.out_shape)
+        return picked, (Tensor._make(np.zeros(self.in_shape, gg._data.dtype))
+                        if self.needs_grad(1) else None)
+
+
+def adaptive_max_pool2d_backward(grad, input, indices):
+    g = grad._data
+    result = _wrap(_scatter_max_grad(_compute(g), indices, input._data.shape), g.dtype)
+    if _recording(grad, input):
+        node = AdaptiveMaxPool2DBackwardBackward0(grad, input)
+        node.indices, node.out_shape, node.in_shape = indices, g.shape, input._data.shape
+        _attach(result, node)
+    return result
+
+
+def adaptive_max_pool2d(input, output_size):
+    """Max pooling into a fixed output size: `(output, indices)`."""
+    x = input._data
+    values, indices = adaptive_max_pool2d_kernel(_compute(x), tuple(output_size))
+    result = _wrap(values, x.dtype)
+    if _recording(input):
+        node = AdaptiveMaxPool2DBackward0(input)
+        node.indices = indices
+        node.save_for_backward(input)
+        _attach(result, node)
+    return result, Tensor._make(indices)
+
+
+# -- normalisation --------------------------------------------------------------------------------
+#
+# Statistics are computed in float64 for float32 (and float16) inputs, as PyTorch's CPU
+# kernels accumulate in double, then rounded to the input's dtype. The output is
+# `x * alpha + beta` per channel (alpha = invstd * weight, beta = bias - mean * alpha), the
+# form PyTorch's kernels evaluate. Backward passes are written twice: with NumPy from the
+# saved statistics (first derivatives), and with ember's ops from the input itself when a
+# graph of the backward pass is being recorded (`create_graph=True`), so that second
+# derivatives flow through the statistics too.
+
+
+def _acc(x):
+    return np.float64 if x.dtype.kind == "f" and x.dtype.itemsize <= 4 else x.dtype
+
+
+def _moments(x, axes):
+    """`(mean, biased variance)` over `axes`, keepdims, accumulated in double."""
+    xa = x.astype(_acc(x), copy=False)
+    mean = xa.mean(axis=axes, keepdims=True)
+    d = xa - mean
+    return mean, (d * d).mean(axis=axes, keepdims=True)
+
+
+def _invstd(var, eps):
+    with np.errstate(divide="ignore"):
+        inv = 1.0 / np.sqrt(var + eps)
+    return np.where((var == 0) & (eps == 0), 0.0, inv) if eps == 0 else inv
+
+
+def _fma(a, b, c):
+    """`a * b + c` rounded once, as PyTorch's CPU kernels compute it (compiled to fused
+    multiply-adds): exact for float32 through float64 (the product of two float32 values is
+    exact in float64); plain float64 arithmetic otherwise."""
+    if a.dtype == np.float32:
+        return (a.astype(np.float64) * b + c).astype(np.float32)
+    return a * b + c
+
+
+def _param_shape(ndim, axis=1):
+    shape = [1] * ndim
+    shape[axis] = -1
+    return shape
+
+
+class NativeBatchNormBackward0(Node):
+    """Batch normalisation's backward: `dx = w invstd (g - mean(g) - xhat mean(g xhat))` in
+    training (invstd * w * g with running statistics), `dw = sum(g xhat)`, `db = sum(g)`."""
+
+    def apply(self, grad):
+        x, w = self.saved
+        if grad_mode.enabled:
+            return _batch_norm_backward_graph(self, grad, x, w)
+        g = _compute(grad._data)
+        xd = _compute(x._data)
+        axes, dt = self.axes, x._data.dtype
+        acc = _acc(xd)
+        mean = self.mean.astype(acc)
+        invstd = self.invstd.astype(acc)
+        ga = g.astype(acc)
+        xhat_g = ((xd.astype(acc) - mean) * ga).sum(axis=axes, keepdims=True)   # dotp
+        g_sum = ga.sum(axis=axes, keepdims=True)
+        d_x = d_w = d_b = None
+        if self.needs_grad(0):
+            wv = (w._data.astype(acc).reshape(_param_shape(xd.ndim)) if w is not None
+                  else np.ones((), acc))
+            if self.training:
+                n = self.count
+                k = xhat_g * invstd * invstd / n
+                value = (ga - g_sum / n - (xd.astype(acc) - mean) * k) * (invstd * wv)
+            else:
+                value = ga * (invstd * wv)
+            d_x = _wrap(value.astype(dt), dt)
+        if len(self.next_functions) > 1 and self.needs_grad(1):
+            d_w = _wrap((xhat_g * invstd).reshape(-1).astype(dt), dt)
+        if len(self.next_functions) > 2 and self.needs_grad(2):
+            d_b = _wrap(g_sum.reshape(-1).astype(dt), dt)
+        return d_x, d_w, d_b
+
+
+def _batch_norm_backward_graph(node, grad, x, w):
+    """The same derivatives with ember's ops (recorded: differentiable again)."""
+    axes = node.axes
+    shape = _param_shape(x.dim())
+    if node.training:
+        mean = x.mean(axes, keepdim=True)
+        xc = x - mean
+        invstd = ((xc * xc).mean(axes, keepdim=True) + node.eps) ** -0.5
+    else:
+        mean = Tensor._make(node.mean.astype(x._data.dtype))
+        xc = x - mean
+        invstd = Tensor._make(node.invstd.astype(x._data.dtype))
+    xhat = xc * invstd
+    d_x = d_w = d_b = None
+    if node.needs_grad(0):
+        scale = invstd if w is None else invstd * w.reshape(shape)
+        if node.training:
+            d_x = (grad - grad.mean(axes, keepdim=True)
+                   - xhat * (grad * xhat).mean(axes, keepdim=True)) * scale
+        else:
+            d_x = grad * scale
+    if len(node.next_functions) > 1 and node.needs_grad(1):
+        d_w = (grad * xhat).sum(axes)
+    if len(node.next_functions) > 2 and node.needs_grad(2):
+        d_b = grad.sum(axes)
+    return d_x, d_w, d_b
+
+
+def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    """PyTorch's `native_batch_norm` on (N, C, *) input; updates the running statistics in
+    place when training. Returns the output."""
+    x = input._data
+    dt = x.dtype
+    xc = _compute(x)
+    axes = (0,) + tuple(range(2, x.ndim))
+    count = x.size // x.shape[1] if x.shape[1] else 0
+    pshape = _param_shape(x.ndim)
+    acc = _acc(xc)
+    if training:
+        # PyTorch's kernel: the mean summed in double and rounded to the input's dtype; the
+        # squared deviations (in that dtype) summed in double and rounded; the divisions by
+        # n and n - 1 in the input's dtype; invstd = 1 / sqrt(var + eps) in double
+        pt = xc.dtype.type
+        mean = (xc.astype(acc).sum(axis=axes, keepdims=True) / count).astype(xc.dtype)
+        dev = xc - mean
+        var_sum = (dev * dev).astype(acc).sum(axis=axes, keepdims=True).astype(xc.dtype)
+        invstd = _invstd((var_sum / pt(count)).astype(acc), eps).astype(xc.dtype)
+        m = pt(momentum)
+        if running_mean is not None:
+            rm = running_mean._data
+            rm[...] = (m * mean.reshape(-1).astype(rm.dtype)
+                       + (pt(1) - m) * rm).astype(rm.dtype)
+            running_mean._bump_version()
+        if running_var is not None:
+            rv = running_var._data
+            unbiased = (var_sum.reshape(-1) / pt(count - 1)).astype(acc)
+            rv[...] = (np.dtype(acc).type(m) * unbiased
+                       + ((pt(1) - m) * rv).astype(acc)).astype(rv.dtype)
+            running_var._bump_version()
+    else:
+        mean = _compute(running_mean._data).reshape(pshape)
+        rv = _compute(running_var._data).reshape(pshape)
+        eps_c = np.asarray(eps, rv.dtype)
+        invstd = (np.ones((), rv.dtype) / np.sqrt(rv + eps_c)).astype(xc.dtype)
+        mean = mean.astype(xc.dtype)
+    wv = _compute(weight._data).reshape(pshape) if weight is not None else None
+    bv = _compute(bias._data).reshape(pshape) if bias is not None else None
+    alpha = invstd * wv if wv is not None else invstd
+    beta = _fma(-mean, alpha, bv if bv is not None else np.zeros((), alpha.dtype))
+    result = _wrap(_fma(xc, alpha, beta), dt)
+    inputs = (input, weight, bias)
+    if _recording(*inputs):
+        node = NativeBatchNormBackward0(*inputs)
+        node.axes, node.count, node.training, node.eps = axes, count, training, eps
+        node.mean, node.invstd = mean, invstd
+        node.save_for_backward(input, weight)
+        _attach(result, node)
+    return result
+
+
+class NativeLayerNormBackward0(Node):
+    """Layer normalisation's backward (statistics over the last dimensions)."""
+
+    def apply(self, grad):
+        x, w = self.saved
+        if grad_mode.enabled:
+            return _instance_norm_backward_graph(self, grad, x, w, self.axes, None)
+        g = _compute(grad._data)
+        xd = _compute(x._data)
+        dt = x._data.dtype
+        acc = _acc(xd)
+        axes = self.axes
+        mean, rstd = self.mean.astype(acc), self.rstd.astype(acc)
+        xhat = (xd.astype(acc) - mean) * rstd
+        lead = tuple(range(xd.ndim - len(axes)))
+        d_x = d_w = d_b = None
+        if self.needs_grad(0):
+            gw = g.astype(acc) * (w._data.astype(acc) if w is not None else 1.0)
+            value = (gw - gw.mean(axis=axes, keepdims=True)
+                     - xhat * (gw * xhat).mean(axis=axes, keepdims=True)) * rstd
+            d_x = _wrap(value.astype(dt), dt)
+        if len(self.next_functions) > 1 and self.needs_grad(1):
+            d_w = _wrap((g.astype(acc) * xhat).sum(axis=lead).astype(dt), dt)
+        if len(self.next_functions) > 2 and self.needs_grad(2):
+            d_b = _wrap(g.astype(acc).sum(axis=lead).astype(dt), dt)
+        return d_x, d_w, d_b
+
+
+def _instance_norm_backward_graph(node, grad, x, w, axes, group_view):
+    """Layer and group normalisation's derivatives with ember's ops (recorded).
+    `group_view`: for group norm, `(grouped shape, channel-param shape)`."""
+    if group_view is not None:
+        grouped, pshape = group_view
+        xg = x.reshape(*grouped)
+        mean = xg.mean(axes, keepdim=True)
+        xc = xg - mean
+        rstd = ((xc * xc).mean(axes, keepdim=True) + node.eps) ** -0.5
+        xhat = (xc * rstd).reshape(*x.shape)
+        gw = grad if w is None else grad * w.reshape(pshape)
+        d_x = d_w = d_b = None
+        if node.needs_grad(0):
+            gwg = gw.reshape(*grouped)
+            xhg = xhat.reshape(*grouped)
+            d_x = ((gwg - gwg.mean(axes, keepdim=True)
+                    - xhg * (gwg * xhg).mean(axes, keepdim=True)) * rstd).reshape(*x.shape)
+        reduce = (0,) + tuple(range(2, x.dim()))
+    else:
+        mean = x.mean(axes, keepdim=True)
+        xc = x - mean
+        rstd = ((xc * xc).mean(axes, keepdim=True) + node.eps) ** -0.5
+        xhat = xc * rstd
+        gw = grad if w is None else grad * w
+        d_x = d_w = d_b = None
+        if node.needs_grad(0):
+            d_x = (gw - gw.mean(axes, keepdim=True)
+                   - xhat * (gw * xhat).mean(axes, keepdim=True)) * rstd
+        reduce = tuple(range(x.dim() - len(axes)))
+    if len(node.next_functions) > 1 and node.needs_grad(1):
+        d_w = (grad * xhat).sum(reduce) if reduce else grad * xhat
+    if len(node.next_functions) > 2 and node.needs_grad(2):
+        d_b = grad.sum(reduce) if reduce else grad
+    return d_x, d_w, d_b
+
+
+def layer_norm(input, normalized_shape, weight, bias, eps):
+    """PyTorch's `native_layer_norm`: normalise over the last `len(normalized_shape)` dims."""
+    x = input._data
+    dt = x.dtype
+    xc = _compute(x)
+    axes = tuple(range(x.ndim - len(normalized_shape), x.ndim))
+    mean_acc, var_acc = _moments(xc, axes)
+    mean = mean_acc.astype(xc.dtype)
+    rstd = _invstd(var_acc, eps).astype(xc.dtype)
+    y = xc * rstd + (-rstd * mean)
+    if weight is not None:
+        y = y * _compute(weight._data)
+    if bias is not None:
+        y = y + _compute(bias._data)
+    result = _wrap(y, dt)
+    inputs = (input, weight, bias)
+    if _recording(*inputs):
+        node = NativeLayerNormBackward0(*inputs)
+        node.axes, node.eps, node.mean, node.rstd = axes, eps, mean, rstd
+        node.save_for_backward(input, weight)
+        _attach(result, node)
+    return result
+
+
+class NativeGroupNormBackward0(Node):
+    """Group normalisation's backward (statistics per sample and group of channels)."""
+
+    def apply(self, grad):
+        x, w = self.saved
+        n, c = x._data.shape[:2]
+        grouped = (n, self.groups, -1)
+        pshape = _param_shape(x._data.ndim)
+        if grad_mode.enabled:
+            return _instance_norm_backward_graph(self, grad, x, w, (2,), (grouped, pshape))
+        g = _compute(grad._data)
+        xd = _compute(x._data)
+        dt = x._data.dtype
+        acc = _acc(xd)
+        mean, rstd = self.mean.astype(acc), self.rstd.astype(acc)
+        xhat = ((xd.astype(acc).reshape(grouped) - mean) * rstd).reshape(xd.shape)
+        reduce = (0,) + tuple(range(2, xd.ndim))
+        d_x = d_w = d_b = None
+        if self.needs_grad(0):
+            gw = g.astype(acc)
+            if w is not None:
+                gw = gw * w._data.astype(acc).reshape(pshape)
+            gwg, xhg = gw.reshape(grouped), xhat.reshape(grouped)
+            value = (gwg - gwg.mean(axis=2, keepdims=True)
+                     - xhg * (gwg * xhg).mean(axis=2, keepdims=True)) * rstd
+            d_x = _wrap(value.reshape(xd.shape).astype(dt), dt)
+        if len(self.next_functions) > 1 and self.needs_grad(1):
+            d_w = _wrap((g.astype(acc) * xhat).sum(axis=reduce).astype(dt), dt)
+        if len(self.next_functions) > 2 and self.needs_grad(2):
+            d_b = _wrap(g.astype(acc).sum(axis=reduce).astype(dt), dt)
+        return d_x, d_w, d_b
+
+
+def group_norm(input, num_groups, weight, bias, eps):
+    """PyTorch's `native_group_norm` on (N, C, *) input."""
+    x = input._data
+    dt = x.dtype
+    xc = _compute(x)
+    n, c = x.shape[:2]
+    grouped = (n, num_groups, -1)
+    mean_acc, var_acc = _moments(xc.reshape(grouped), (2,))
+    mean = mean_acc.astype(xc.dtype)
+    rstd = _invstd(var_acc, eps).astype(xc.dtype)
+    # per (sample, channel): scale = rstd * gamma, shift = beta - scale * mean
+    per_group = c // num_groups
+    rstd_c = np.repeat(rstd.reshape(n, num_groups), per_group, axis=1)
+    mean_c = np.repeat(mean.reshape(n, num_groups), per_group, axis=1)
+    scale = rstd_c * _compute(weight._data)[None, :] if weight is not None else rstd_c
+    shift = -scale * mean_c
+    if bias is not None:
+        shift = shift + _compute(bias._data)[None, :]
+    tail = (1,) * (x.ndim - 2)
+    y = xc * scale.reshape((n, c) + tail) + shift.reshape((n, c) + tail)
+    result = _wrap(y, dt)
+    inputs = (input, weight, bias)
+    if _recording(*inputs):
+        node = NativeGroupNormBackward0(*inputs)
+        node.groups, node.eps, node.mean, node.rstd = num_groups, eps, mean, rstd
+        node.save_for_backward(input, weight)
+        _attach(result, node)
+    return result
