@@ -35,6 +35,12 @@ from .random import (Generator, default_generator, get_rng_state,  # noqa: E402
 from ._random_ops import (bernoulli, multinomial, normal, poisson, rand,  # noqa: E402
                           rand_like, randint, randint_like, randn, randn_like, randperm)
 from . import nn, optim, utils  # noqa: E402
+from . import accelerator, backends, cuda, version  # noqa: E402
+from ._compat import (are_deterministic_algorithms_enabled,  # noqa: E402
+                      get_float32_matmul_precision, get_num_interop_threads, get_num_threads,
+                      is_deterministic_algorithms_warn_only_enabled,
+                      set_float32_matmul_precision, set_num_interop_threads, set_num_threads,
+                      use_deterministic_algorithms)
 from .serialization import load, save  # noqa: E402
 
 __version__ = "2.13.0"   # the PyTorch release whose behaviour ember reproduces

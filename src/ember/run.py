@@ -6,6 +6,7 @@ An import hook answers every `import torch` / `import torch.X.Y` with `ember` / 
 import importlib
 import importlib.abc
 import importlib.machinery
+import os
 import runpy
 import sys
 
@@ -54,6 +55,8 @@ def main(argv=None):
         sys.exit("usage: python -m ember.run program.py [args...]")
     install()
     sys.argv = list(argv)
+    # as `python program.py` does: the program's folder comes first on the import path
+    sys.path.insert(0, os.path.dirname(os.path.abspath(argv[0])))
     runpy.run_path(argv[0], run_name="__main__")
 
 

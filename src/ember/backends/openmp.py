@@ -1,0 +1,5 @@
+"""`ember.backends.openmp`: ember runs no OpenMP threads of its own."""
+
+
+def is_available():
+    return False
