@@ -381,6 +381,79 @@ CASES = {
     "unbind_partial": (lambda T, a: a.unbind(0)[1] * 2, [_u((3, 2))]),
     "iterate": (lambda T, a: sum(r * r for r in a), [_u((3, 2))]),
     "stack": (lambda T, a, b: _stack_like(T, [a, b * 2]), [_u((2, 3)), _u((2, 3))]),
+    # more shape ops (ops/shape.py)
+    "repeat": (lambda T, a: a.repeat(2, 1, 3), [_u((2, 3))]),
+    "tile": (lambda T, a: T.tile(a, (2,)), [_u((2, 3))]),
+    "repeat_interleave": (lambda T, a: a.repeat_interleave(2, dim=1), [_u((2, 3))]),
+    "repeat_interleave_tensor": (lambda T, a: a.repeat_interleave(T.tensor([1, 0, 2]), dim=1),
+                                 [_u((2, 3))]),
+    "unflatten": (lambda T, a: a.unflatten(1, (2, 2)), [_u((3, 4))]),
+    "narrow": (lambda T, a: a.narrow(1, 1, 2), [_u((3, 4))]),
+    "cat": (lambda T, a, b: T.cat([a, b * 2], 1), [_u((2, 3)), _u((2, 2))]),
+    "cat_with_constant": (lambda T, a, c: T.cat([c, a]), [_u((2, 3)), Const(_u((1, 3)))]),
+    "stack_dim": (lambda T, a, b: T.stack([a, b], 2), [_u((2, 3)), _u((2, 3))]),
+    "hstack_vstack_dstack": (lambda T, a, b: T.hstack([a, b]).sum() * T.vstack([a, b])
+                             + T.dstack([a, b])[0, :, :1].t(), [_u((3,)), _u((3,))]),
+    "split": (lambda T, a: a.split(2), [_u((5, 2))]),
+    "split_sizes": (lambda T, a: a.split([1, 3], 1), [_u((2, 4))]),
+    "chunk_partial": (lambda T, a: a.chunk(3)[1] * 2, [_u((5, 2))]),
+    "flip": (lambda T, a: a.flip(0, 1), [_u((2, 3))]),
+    "fliplr_flipud": (lambda T, a: a.fliplr() * a.flipud(), [_u((2, 3))]),
+    "roll": (lambda T, a: a.roll((1, -1), (0, 1)), [_u((2, 3))]),
+    "roll_flat": (lambda T, a: a.roll(2), [_u((2, 3))]),
+    "movedim": (lambda T, a: a.movedim(0, 2), [_u((2, 3, 2))]),
+    "swapaxes": (lambda T, a: a.swapaxes(0, 1), [_u((2, 3))]),
+    "broadcast_to": (lambda T, a: a.broadcast_to((2, 3, 2)), [_u((3, 1))]),
+    "broadcast_tensors": (lambda T, a, b: T.broadcast_tensors(a, b), [_u((3, 1)), _u((2,))]),
+    "meshgrid": (lambda T, a, b: T.meshgrid(a, b, indexing="xy"), [_u((3,)), _u((2,))]),
+    # more indexing, and the gather/scatter family (ops/indexing.py)
+    "index_mixed": (lambda T, a: a[1:, [0, 2]], [_u((3, 4))]),
+    "index_int_and_list": (lambda T, a: a[:, 0, [0, 1]], [_u((2, 3, 4))]),
+    "setitem_mixed": (_setitem(lambda T: (slice(1, None), [0, 2]), lambda T, b: b),
+                      [_u((3, 4)), _u((2, 2))]),
+    "index_put_accumulate": (lambda T, a, b: a.index_put((T.tensor([0, 0, 2]),), b,
+                                                         accumulate=True),
+                             [_u((3, 4)), _u((3, 4))]),
+    "gather": (lambda T, a: a.gather(1, T.tensor([[0, 3], [1, 1], [2, 0]])), [_u((3, 4))]),
+    "scatter": (lambda T, a, b: a.scatter(1, T.tensor([[0, 3], [1, 0], [2, 1]]), b),
+                [_u((3, 4)), _u((3, 2))]),
+    "scatter_value": (lambda T, a: a.scatter(1, T.tensor([[0], [3], [1]]), 0.5), [_u((3, 4))]),
+    "scatter_add": (lambda T, a, b: a.scatter_add(0, T.tensor([[2, 0, 2, 1]]), b),
+                    [_u((3, 4)), _u((1, 4))]),
+    "scatter_reduce_sum": (lambda T, a, b: a.scatter_reduce(1, T.tensor([[0, 0], [3, 1], [2, 2]]),
+                                                            b, "sum"), [_u((3, 4)), _u((3, 2))]),
+    "scatter_reduce_mean": (lambda T, a, b: a.scatter_reduce(
+        1, T.tensor([[0, 0], [3, 1], [2, 2]]), b, "mean", include_self=False),
+        [_u((3, 4)), _u((3, 2))]),
+    "scatter_reduce_amax": (lambda T, a, b: a.scatter_reduce(
+        1, T.tensor([[0, 0], [3, 1], [2, 2]]), b, "amax"), [_u((3, 4)), _u((3, 2))]),
+    "scatter_reduce_prod": (lambda T, a, b: a.scatter_reduce(
+        1, T.tensor([[0, 0], [3, 1], [2, 2]]), b, "prod"),
+        [_u((3, 4), away=0.3), _u((3, 2), away=0.3)]),
+    "index_select": (lambda T, a: a.index_select(1, T.tensor([3, 0, 3])), [_u((3, 4))]),
+    "index_add": (lambda T, a, b: a.index_add(0, T.tensor([2, 0, 2]), b, alpha=1.5),
+                  [_u((3, 4)), _u((3, 4))]),
+    "index_fill": (lambda T, a: a.index_fill(1, T.tensor([0, 2]), -1.0), [_u((3, 4))]),
+    "index_fill_tensor": (lambda T, a, v: a.index_fill(1, T.tensor([0, 2]), v),
+                          [_u((3, 4)), _u(())]),
+    "index_copy": (lambda T, a, b: a.index_copy(1, T.tensor([3, 0]), b),
+                   [_u((3, 4)), _u((3, 2))]),
+    "masked_fill": (lambda T, a: a.masked_fill(T.tensor(MASK), 2.0), [_u((3, 4))]),
+    "masked_fill_tensor": (lambda T, a, v: a.masked_fill(T.tensor(MASK), v), [_u((4,)), _u(())]),
+    "masked_scatter": (lambda T, a, b: a.masked_scatter(T.tensor(MASK), b),
+                       [_u((3, 4)), _u((8,))]),
+    "masked_select": (lambda T, a: a.masked_select(T.tensor(MASK)), [_u((3, 4))]),
+    "masked_select_broadcast": (lambda T, a: a.masked_select(T.tensor(MASK)), [_u((4,))]),
+    "take": (lambda T, a: a.take(T.tensor([[0, 5], [11, -1]])), [_u((3, 4))]),
+    "put": (lambda T, a, b: a.put(T.tensor([0, 5]), b), [_u((3, 4)), _u((2,))]),
+    "put_accumulate": (lambda T, a, b: a.put(T.tensor([1, 1, 4]), b, accumulate=True),
+                       [_u((3, 4)), _u((3,))]),
+    "take_along_dim": (lambda T, a: a.take_along_dim(T.tensor([[0], [3], [1]]), dim=1),
+                       [_u((3, 4))]),
+    "inplace_index_ops": (lambda T, a, b: a.clone().index_add_(0, T.tensor([1]), b)
+                          + a.clone().masked_fill_(T.tensor(MASK), 0.0)
+                          + a.clone().scatter_(1, T.tensor([[1], [0], [2]]), b[:, :3].t()),
+                          [_u((3, 4)), _u((1, 4))]),
     # writes: setitem and in-place ops on clones
     "setitem_slice": (_setitem(lambda T: (slice(1, None),), lambda T, b: b * 2),
                       [_u((3, 4)), _u((2, 4))]),
@@ -463,6 +536,205 @@ CASES = {
                              [_u((2, 3)), _u((2, 3))]),
     "nn_parameters_to_vector": (lambda T, a, b: T.nn.utils.parameters_to_vector([a, b * 2]),
                                 [_u((2, 3)), _u((4,))]),
+    # convolution, pooling and normalisation (ops/conv_ops.py; the functional forms live in
+    # ember/nn/modules/{conv,pooling,normalization}.py until nn.functional imports them)
+    "nn_conv2d": (lambda T, x, w, b: (getattr(T.nn.functional, "conv2d", None) or importlib
+                  .import_module("ember.nn.modules.conv").conv2d)(
+        x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=2),
+        [_u((2, 4, 5, 6)), _u((4, 2, 3, 2)), _u((4,))]),
+    "nn_conv2d_same": (lambda T, x, w: (getattr(T.nn.functional, "conv2d", None) or importlib
+                       .import_module("ember.nn.modules.conv").conv2d)(
+        x, w, padding="same", dilation=2), [_u((1, 2, 5, 5)), _u((3, 2, 3, 3))]),
+    "nn_conv1d": (lambda T, x, w, b: (getattr(T.nn.functional, "conv1d", None) or importlib
+                  .import_module("ember.nn.modules.conv").conv1d)(x, w, b, stride=2, padding=1),
+                  [_u((2, 3, 7)), _u((2, 3, 3)), _u((2,))]),
+    "nn_conv_transpose2d": (lambda T, x, w, b: (
+        getattr(T.nn.functional, "conv_transpose2d", None) or importlib
+        .import_module("ember.nn.modules.conv").conv_transpose2d)(
+        x, w, b, stride=2, padding=1, output_padding=1, groups=2),
+        [_u((1, 4, 3, 3)), _u((4, 1, 3, 2)), _u((2,))]),
+    "nn_max_pool2d": (lambda T, x: (getattr(T.nn.functional, "max_pool2d", None) or importlib
+                      .import_module("ember.nn.modules.pooling").max_pool2d)(
+        x, 3, 2, 1, ceil_mode=True) ** 2, [_u((2, 2, 5, 6))]),
+    "nn_max_pool1d_indices": (lambda T, x: (getattr(T.nn.functional, "max_pool1d", None) or
+                                            importlib.import_module("ember.nn.modules.pooling")
+                                            .max_pool1d)(x, 2, return_indices=True)[0],
+                              [_u((2, 3, 6))]),
+    "nn_avg_pool2d": (lambda T, x: (getattr(T.nn.functional, "avg_pool2d", None) or importlib
+                      .import_module("ember.nn.modules.pooling").avg_pool2d)(
+        x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [_u((2, 2, 5, 6))]),
+    "nn_avg_pool1d": (lambda T, x: (getattr(T.nn.functional, "avg_pool1d", None) or importlib
+                      .import_module("ember.nn.modules.pooling").avg_pool1d)(x, 3, 2, 1),
+                      [_u((2, 3, 6))]),
+    "nn_adaptive_avg_pool2d": (lambda T, x: (
+        getattr(T.nn.functional, "adaptive_avg_pool2d", None) or importlib
+        .import_module("ember.nn.modules.pooling").adaptive_avg_pool2d)(x, (3, 2)) ** 2,
+        [_u((1, 2, 5, 4))]),
+    "nn_adaptive_max_pool2d": (lambda T, x: (
+        getattr(T.nn.functional, "adaptive_max_pool2d", None) or importlib
+        .import_module("ember.nn.modules.pooling").adaptive_max_pool2d)(x, (2, 3)) ** 2,
+        [_u((1, 2, 5, 4))]),
+    "nn_batch_norm": (lambda T, x, w, b: (getattr(T.nn.functional, "batch_norm", None) or
+                                          importlib.import_module(
+                                              "ember.nn.modules.normalization").batch_norm)(
+        x, None, None, w, b, training=True), [_u((4, 3, 2)), _u((3,)), _u((3,))]),
+    "nn_batch_norm_eval": (lambda T, x, w: (getattr(T.nn.functional, "batch_norm", None) or
+                                            importlib.import_module(
+                                                "ember.nn.modules.normalization").batch_norm)(
+        x, T.zeros(3, dtype=T.float64) + 0.5, T.ones(3, dtype=T.float64) * 1.5, w),
+        [_u((4, 3)), _u((3,))]),
+    "nn_layer_norm": (lambda T, x, w, b: (getattr(T.nn.functional, "layer_norm", None) or
+                                          importlib.import_module(
+                                              "ember.nn.modules.normalization").layer_norm)(
+        x, (3,), w, b) ** 2, [_u((2, 2, 3)), _u((3,)), _u((3,))]),
+    "nn_group_norm": (lambda T, x, w, b: (getattr(T.nn.functional, "group_norm", None) or
+                                          importlib.import_module(
+                                              "ember.nn.modules.normalization").group_norm)(
+        x, 2, w, b), [_u((2, 4, 3)), _u((4,)), _u((4,))]),
+    # issue 3: creation, triangles/diagonals, matrix products, einsum and ember.linalg
+    "outer": (lambda T, a, b: T.outer(a, b), [_u((3,)), _u((4,))]),
+    "addmm": (lambda T, c, a, b: T.addmm(c, a, b, beta=0.5, alpha=-2.0),
+              [_u((4,)), _u((3, 2)), _u((2, 4))]),
+    "addmm_method_default": (lambda T, c, a, b: c.addmm(a, b), [_u((3, 4)), _u((3, 2)), _u((2, 4))]),
+    "addmv": (lambda T, c, a, b: T.addmv(c, a, b, beta=2.0, alpha=0.5),
+              [_u((3,)), _u((3, 2)), _u((2,))]),
+    "addbmm": (lambda T, c, a, b: T.addbmm(c, a, b, beta=1.5, alpha=0.5),
+               [_u((3, 4)), _u((2, 3, 2)), _u((2, 2, 4))]),
+    "baddbmm": (lambda T, c, a, b: T.baddbmm(c, a, b, alpha=-1.5),
+                [_u((1, 4)), _u((2, 3, 2)), _u((2, 2, 4))]),
+    "tril": (lambda T, a: T.tril(a, -1), [_u((3, 4))]),
+    "triu": (lambda T, a: a.triu(1), [_u((2, 3, 4))]),
+    "tril_inplace": (lambda T, a: (a * 2).tril_(), [_u((3, 3))]),
+    "diagonal": (lambda T, a: T.diagonal(a, 1, 0, 2) * 2, [_u((3, 2, 4))]),
+    "diagonal_method": (lambda T, a: a.diagonal(-1).exp(), [_u((3, 4))]),
+    "diag_vector": (lambda T, a: T.diag(a, 1), [_u((3,))]),
+    "diag_matrix": (lambda T, a: T.diag(a, -1), [_u((3, 4))]),
+    "diag_embed": (lambda T, a: T.diag_embed(a, 0, 0, 2), [_u((2, 3))]),
+    "trace": (lambda T, a: T.trace(a) * a, [_u((3, 4))]),
+    "einsum_matmul": (lambda T, a, b: T.einsum("ij,jk->ik", a, b), [_u((2, 3)), _u((3, 4))]),
+    "einsum_diagonal_batch": (lambda T, a, b: T.einsum("bii,bij->bj", a, b),
+                              [_u((2, 3, 3)), _u((2, 3, 2))]),
+    "einsum_three_operands": (lambda T, a, b, c: T.einsum("i,ij,j->", a, b, c),
+                              [_u((3,)), _u((3, 4)), _u((4,))]),
+    "einsum_ellipsis_sum": (lambda T, a: T.einsum("...ij->...", a), [_u((2, 3, 4))]),
+    "tensordot": (lambda T, a, b: T.tensordot(a, b, dims=([1, 0], [0, 2])),
+                  [_u((3, 2, 4)), _u((2, 5, 3))]),
+    "tensordot_full": (lambda T, a, b: T.tensordot(a, b, dims=2), [_u((2, 3)), _u((2, 3))]),
+    "kron": (lambda T, a, b: T.kron(a, b), [_u((2, 3)), _u((2,))]),
+    "cross": (lambda T, a, b: T.cross(a, b, dim=1), [_u((2, 3)), _u((1, 3))]),
+    "det": (lambda T, a: T.det(a), [lambda rng: rng.uniform(-1, 1, (2, 3, 3)) + 2 * np.eye(3)]),
+    "inverse": (lambda T, a: T.inverse(a), [lambda rng: rng.uniform(-1, 1, (3, 3)) + 3 * np.eye(3)]),
+    "slogdet": (lambda T, a: T.slogdet(a)[1], [lambda rng: rng.uniform(-1, 1, (3, 3)) + 3 * np.eye(3)]),
+    "logdet": (lambda T, a: T.logdet(a), [lambda rng: rng.uniform(-1, 1, (3, 3)) + 3 * np.eye(3)]),
+    "matrix_power": (lambda T, a: T.matrix_power(a, 5), [_u((3, 3), -1.0, 1.0)]),
+    "linalg_solve": (lambda T, a, b: importlib.import_module(T.__name__ + ".linalg").solve(a, b),
+                     [lambda rng: rng.uniform(-1, 1, (3, 3)) + 3 * np.eye(3), _u((3, 2))]),
+    "linalg_solve_right": (lambda T, a, b: importlib.import_module(
+        T.__name__ + ".linalg").solve(a, b, left=False),
+        [lambda rng: rng.uniform(-1, 1, (2, 3, 3)) + 3 * np.eye(3), _u((4, 3))]),
+    "vector_norm_2": (lambda T, a: importlib.import_module(T.__name__ + ".linalg").vector_norm(a),
+                      [_u((3, 4))]),
+    "vector_norm_1_dim": (lambda T, a: importlib.import_module(
+        T.__name__ + ".linalg").vector_norm(a, 1, dim=1), [_u((3, 4), away=0.2)]),
+    "vector_norm_3_keepdim": (lambda T, a: importlib.import_module(
+        T.__name__ + ".linalg").vector_norm(a, 3, dim=(0, 2), keepdim=True), [_u((2, 3, 2))]),
+    "vector_norm_inf": (lambda T, a: importlib.import_module(
+        T.__name__ + ".linalg").vector_norm(a, float("inf"), dim=0), [_u((3, 4))]),
+    "vector_norm_half": (lambda T, a: importlib.import_module(
+        T.__name__ + ".linalg").vector_norm(a, 0.5), [_u((3,), away=0.3)]),
+    "matrix_norm_fro": (lambda T, a: importlib.import_module(
+        T.__name__ + ".linalg").matrix_norm(a), [_u((2, 3, 4))]),
+    "matrix_norm_nuc": (lambda T, a: importlib.import_module(
+        T.__name__ + ".linalg").matrix_norm(a, "nuc"), [_u((2, 3, 4))]),
+    "linalg_norm": (lambda T, a: importlib.import_module(T.__name__ + ".linalg").norm(a, dim=1),
+                    [_u((3, 4))]),
+    "svd": (lambda T, a: (lambda u, s, vh: ((u @ u.mT) * s.sum(), (vh.mT * s) @ vh))(
+        *importlib.import_module(T.__name__ + ".linalg").svd(a, full_matrices=False)),
+        [_u((3, 4))]),
+    "multi_dot": (lambda T, a, b, c, d: importlib.import_module(T.__name__ + ".linalg").multi_dot(
+        [a, b, c, d]), [_u((3,)), _u((3, 4)), _u((4, 2)), _u((2, 5))]),
+    # issue 3, pointwise (ops/pointwise.py): transcendental functions
+    "rsqrt": (lambda T, a: a.rsqrt(), [_pos((2, 3))]),
+    "square": (lambda T, a: a.square(), [_u((2, 3))]),
+    "exp2_expm1": (lambda T, a: (a.exp2(), T.expm1(a)), [_u((2, 3))]),
+    "log2_log10_log1p": (lambda T, a: (a.log2(), T.log10(a), a.log1p()), [_pos((2, 3))]),
+    "tan": (lambda T, a: a.tan(), [_u((2, 3), -1.2, 1.2)]),
+    "asin_acos_atanh": (lambda T, a: (a.asin(), T.acos(a), a.atanh()), [_u((2, 3), -0.9, 0.9)]),
+    "atan_asinh": (lambda T, a: (a.atan(), T.asinh(a)), [_u((2, 3))]),
+    "acosh": (lambda T, a: a.acosh(), [_u((2, 3), 1.2, 3.0)]),
+    "sinh_cosh": (lambda T, a: (a.sinh(), T.cosh(a)), [_u((2, 3))]),
+    "erf_erfc": (lambda T, a: (a.erf(), T.erfc(a)), [_u((2, 3))]),
+    "atan2": (lambda T, a, b: T.atan2(a, b), [_u((3, 1)), _u((4,), away=0.3)]),
+    "hypot": (lambda T, a, b: T.hypot(a, b), [_u((3, 1), away=0.2), _u((4,), away=0.2)]),
+    "logaddexp": (lambda T, a, b: (T.logaddexp(a, b), T.logaddexp2(a, b)),
+                  [_u((3, 1)), _u((4,))]),
+    "xlogy": (lambda T, a, b: (T.xlogy(a, b), T.xlogy(a, 2.5), T.xlogy(1.5, b)),
+              [_u((3, 4)), _pos((4,))]),
+    "deg2rad_rad2deg": (lambda T, a: (a.deg2rad(), T.rad2deg(a)), [_u((3,))]),
+    "float_power": (lambda T, a, b: (T.float_power(a, 2.5), T.float_power(a, b)),
+                    [_pos((3,)), _u((3,))]),
+    # rounding, sign and piecewise-linear functions (values away from the jumps)
+    "rounding": (lambda T, a: (a.floor(), a.ceil(), a.trunc(), a.round(), a.round(decimals=1),
+                               a.frac() * a, a.sgn() * a, T.nan_to_num(a) * a),
+                 [_fixed([0.33, -1.27, 2.61, 4.42])]),
+    "maximum_minimum": (lambda T, a, b: (T.maximum(a, b), T.minimum(a, b), T.max(a, b)),
+                        [_u((3, 1)), _u((4,))]),
+    "fmax_fmin": (lambda T, a, b: (T.fmax(a, b), T.fmin(a, b)), [_u((3, 4)), _u((4,))]),
+    "clamp_scalars": (lambda T, a: (a.clamp(-0.5, 0.5), a.clamp(min=0.2), T.clip(a, max=-0.1),
+                                    T.clamp_min(a, 0.3), a.clamp_max(-0.3)), [_u((3, 4))]),
+    "clamp_tensors": (lambda T, a, lo, hi: (a.clamp(lo, hi), T.clamp(a, min=lo),
+                                            a.clamp(max=hi), T.clamp(a, hi, lo)),
+                      [_u((3, 4)), _u((4,), -1.0, 0.0), _u((3, 1), 0.0, 1.0)]),
+    "clamp_min_max_tensors": (lambda T, a, b: (T.clamp_min(a, b), T.clamp_max(a, b)),
+                              [_u((3, 4)), _u((4,))]),
+    "fmod": (lambda T, a, b: (T.fmod(a, b), a.fmod(0.7)),
+             [_fixed([2.3, -1.7, 5.2, 0.4]), _fixed([1.5, 1.1, -2.0, 0.7])]),
+    "copysign": (lambda T, a, b: (T.copysign(a, b), a.copysign(-1.5)),
+                 [_u((3, 4), away=0.2), _u((4,), away=0.2)]),
+    "lerp": (lambda T, a, b, w: (T.lerp(a, b, 0.3), T.lerp(a, b, 0.8), a.lerp(b, w)),
+             [_u((3, 4)), _u((4,)), _u((3, 1), 0.0, 1.0)]),
+    "addcmul_addcdiv": (lambda T, a, b, c: (T.addcmul(a, b, c, value=0.5),
+                                            a.addcdiv(b, c, value=-2.0)),
+                        [_u((3, 4)), _u((4,)), _u((3, 1), away=0.4)]),
+    "inplace_more": (lambda T, a: (a.clone().clamp_(-0.5, 0.5), a.clone().erf_(),
+                                   a.clone().exp2_(), a.clone().lerp_(a * 2, 0.25),
+                                   a.clone().atan2_(a + 3)), [_u((3,), away=0.1)]),
+    # issue 3, reductions (ops/reduction.py)
+    "prod": (lambda T, a: (a.prod(), a.prod(1), T.prod(a, 0, keepdim=True)),
+             [_u((2, 3), away=0.3)]),
+    "prod_with_zero": (lambda T, a: (a.prod(), a.prod(1), a.prod(0)),
+                       [_fixed([[0.0, 1.5, -0.7], [1.2, 0.9, 2.0]])]),
+    "max_min_all": (lambda T, a: (a.max(), T.min(a)), [_u((3, 4))]),
+    "max_min_dim": (lambda T, a: (a.max(1)[0], T.min(a, 0, keepdim=True).values),
+                    [_u((3, 4))]),
+    "amax_amin": (lambda T, a: (a.amax(1), T.amin(a), a.amax((0, 1), keepdim=True)),
+                  [_u((3, 4))]),
+    "aminmax": (lambda T, a: T.aminmax(a, dim=0), [_u((3, 4))]),
+    "std_var": (lambda T, a: (a.std(), a.var(1), a.std(0, correction=0, keepdim=True),
+                              T.var(a, (0, 1), unbiased=False)), [_u((3, 4))]),
+    "std_mean_var_mean": (lambda T, a: T.std_mean(a, 1) + T.var_mean(a), [_u((3, 4))]),
+    "norm": (lambda T, a: (a.norm(), a.norm(1, dim=1), T.norm(a, 3), a.norm(1.5, dim=0),
+                           a.norm(0.5), a.norm(float("inf"), dim=1), a.norm("fro", dim=(0, 1))),
+             [_u((3, 4), away=0.2)]),
+    "logsumexp": (lambda T, a: (a.logsumexp(1), T.logsumexp(a, (0, 1))), [_u((3, 4))]),
+    "cumsum_cumprod": (lambda T, a: (a.cumsum(1), T.cumsum(a, 0), a.cumprod(0), a.cumprod(1)),
+                       [_u((3, 4))]),
+    "cumprod_with_zeros": (lambda T, a: (a.cumprod(1), a.cumprod(0)),
+                           [_fixed([[0.5, 0.0, 1.5, -0.7], [1.2, 0.9, 0.0, 2.0],
+                                    [0.0, 1.1, 0.8, 0.0]])]),
+    "cummax_cummin": (lambda T, a: (a.cummax(1)[0], T.cummin(a, 0).values), [_u((3, 4))]),
+    "nansum_nanmean": (lambda T, a: (a.nansum(1), T.nanmean(a)), [_u((3, 4))]),
+    "median": (lambda T, a: (a.median(), a.median(1)[0], T.nanmedian(a),
+                             a.nanmedian(0).values), [_u((3, 4))]),
+    "kthvalue_topk_sort": (lambda T, a: (a.kthvalue(2, 1)[0], a.topk(2).values,
+                                         a.sort(0, descending=True)[0], T.msort(a)),
+                           [_u((3, 4))]),
+    "logit_sinc": (lambda T, a: (T.logit(a), a.logit(eps=0.2), T.sinc(a)), [_u((2, 3), 0.1, 0.9)]),
+    "mode": (lambda T, a: a.mode(1)[0], [_u((3, 4))]),
+    "logcumsumexp": (lambda T, a: (a.logcumsumexp(1), T.logcumsumexp(a, 0)), [_u((3, 4))]),
+    "dist": (lambda T, a, b: (T.dist(a, b), a.dist(b, 1), T.dist(a, b, 3)),
+             [_u((3, 4)), _u((4,))]),
+    "diff": (lambda T, a: (T.diff(a), a.diff(n=2, dim=0)), [_u((3, 4))]),
 }
 
 
@@ -569,6 +841,9 @@ NOT_GRADCHECKED = {
     # PyTorch's `NotImplemented` node: stands for ops without a derivative (floor_divide, trunc
     # division, scalar % tensor); its backward raises "the derivative for ... is not implemented".
     "NotImplemented",
+    # unique has no derivative in PyTorch either: these nodes only refuse backward
+    "Unique2Backward0",
+    "UniqueDimBackward0",
 }
 
 

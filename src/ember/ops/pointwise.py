@@ -8,6 +8,8 @@ written with ember's own ops so that a backward pass can itself be differentiate
 NumPy raises ValueError for shapes that do not broadcast; each op catches it around its ufunc
 (free in Python 3.11 unless raised) and raises PyTorch's RuntimeError instead.
 """
+import builtins as _builtins
+import math
 import re
 import warnings
 
@@ -16,8 +18,10 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
+from ..autograd.grad_mode import no_grad
 from ..autograd.graph import Node, _sequence, edge_to
-from ._util import _BY_NP, as_array, broadcast_error, fit, meta, operands, shape_of, wrap
+from ._util import (_BY_NP, as_array, broadcast_error, fit, meta, operands, result_dtype, shape_of,
+                    wrap)
 
 # -- arithmetic ---------------------------------------------------------------------------
 
@@ -936,6 +940,1702 @@ def relu(input):
                   save_output=True)
 
 
+# -- more elementary functions ---------------------------------------------------------------
+#
+# Transcendental functions are computed in float64 and rounded once (`_rounded`), so float32
+# and float16 results are correctly rounded: within an ulp of PyTorch's vectorised kernels.
+# Where PyTorch's kernel is a short sequence of IEEE operations (rsqrt is 1 / sqrt(x), frac is
+# x - trunc(x)), it is reproduced operation by operation instead, bit for bit.
+
+_LN2 = 0.6931471805599453                           # M_LN2
+_LN10 = 2.3025850929940456                          # M_LN10
+_2_SQRTPI = 1.1283791670955126                      # 2 / sqrt(pi), as derivatives.yaml spells it
+
+
+def _in_float32(fn, t):
+    """`fn` of `t`'s values evaluated in float32 arithmetic (float16 via float32 and rounded
+    once, as PyTorch's Half kernels do), or in float64 for float64."""
+    x = _float_input(t)
+    dt = x.dtype
+    if dt is _F16:
+        return fn(x.astype(_F32)).astype(_F16)
+    return fn(x)
+
+
+def _float_unary(node_cls, input, fn, saves, out, exact=False):
+    value = _in_float32(fn, input) if exact else _rounded(fn, input)
+    return _into(out, _unary(node_cls, input, value, save_input=saves == "input",
+                             save_output=saves == "output"))
+
+
+class RsqrtBackward0(Node):
+    def apply(self, grad):                          # d a^-1/2 = -1/2 a^-3/2 = -result^3 / 2
+        result, = self.saved
+        return (grad * -0.5 * pow(result, 3),)
+
+    _saved_result = property(lambda self: self.saved[0])
+
+
+def rsqrt(input, *, out=None):
+    """`1 / sqrt(input)` (PyTorch divides by the rounded square root: two roundings)."""
+    return _float_unary(RsqrtBackward0, input, lambda x: x.dtype.type(1) / np.sqrt(x), "output",
+                        out, exact=True)
+
+
+def square(input, *, out=None):
+    """`input ** 2` (PyTorch records it as PowBackward0; ints stay ints, bools become int64)."""
+    return _into(out, pow(input, 2))
+
+
+class Exp2Backward0(Node):
+    def apply(self, grad):                          # d 2^a = 2^a ln 2
+        result, = self.saved
+        return (grad * result * _LN2,)
+
+    _saved_result = property(lambda self: self.saved[0])
+
+
+def exp2(input, *, out=None):
+    return _float_unary(Exp2Backward0, input, np.exp2, "output", out)
+
+
+class Expm1Backward0(Node):
+    def apply(self, grad):                          # d (e^a - 1) = e^a = result + 1
+        result, = self.saved
+        return (grad * (result + 1),)
+
+    _saved_result = property(lambda self: self.saved[0])
+
+
+def expm1(input, *, out=None):
+    return _float_unary(Expm1Backward0, input, np.expm1, "output", out)
+
+
+class Log2Backward0(Node):
+    def apply(self, grad):                          # d log2(a) = 1 / (a ln 2)
+        a, = self.saved
+        return (grad / (a * _LN2),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def log2(input, *, out=None):
+    return _float_unary(Log2Backward0, input, np.log2, "input", out)
+
+
+class Log10Backward0(Node):
+    def apply(self, grad):                          # d log10(a) = 1 / (a ln 10)
+        a, = self.saved
+        return (grad / (a * _LN10),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def log10(input, *, out=None):
+    return _float_unary(Log10Backward0, input, np.log10, "input", out)
+
+
+class Log1PBackward0(Node):
+    def apply(self, grad):                          # d ln(1 + a) = 1 / (1 + a)
+        a, = self.saved
+        return (grad / (a + 1),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def log1p(input, *, out=None):
+    return _float_unary(Log1PBackward0, input, np.log1p, "input", out)
+
+
+class TanBackward0(Node):
+    def apply(self, grad):                          # d tan(a) = 1 + tan(a)^2
+        result, = self.saved
+        return (grad * (pow(result, 2) + 1),)
+
+    _saved_result = property(lambda self: self.saved[0])
+
+
+def tan(input, *, out=None):
+    return _float_unary(TanBackward0, input, np.tan, "output", out)
+
+
+class AsinBackward0(Node):
+    def apply(self, grad):                          # d asin(a) = 1 / sqrt(1 - a^2)
+        a, = self.saved
+        return (grad * rsqrt(-a * a + 1),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def asin(input, *, out=None):
+    return _float_unary(AsinBackward0, input, np.arcsin, "input", out)
+
+
+class AcosBackward0(Node):
+    def apply(self, grad):                          # d acos(a) = -1 / sqrt(1 - a^2)
+        a, = self.saved
+        return (grad * -rsqrt(-a * a + 1),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def acos(input, *, out=None):
+    return _float_unary(AcosBackward0, input, np.arccos, "input", out)
+
+
+class AtanBackward0(Node):
+    def apply(self, grad):                          # d atan(a) = 1 / (1 + a^2)
+        a, = self.saved
+        return (grad / (a * a + 1),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def atan(input, *, out=None):
+    return _float_unary(AtanBackward0, input, np.arctan, "input", out)
+
+
+class SinhBackward0(Node):
+    def apply(self, grad):                          # d sinh(a) = cosh(a)
+        a, = self.saved
+        return (grad * cosh(a),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+_EXP_OVERFLOW_F32 = 88.72283905206835            # log(float32 max)
+
+
+def _vector_overflow(value, x, odd):
+    """PyTorch's vectorised float32 sinh/cosh (Sleef) compute exp(|x|) on the way: it
+    overflows to inf from |x| > log(float32 max), a little before the result itself would."""
+    if value.dtype is _F32 and value.ndim:
+        big = (np.abs(x) > _EXP_OVERFLOW_F32) & _vector_region(value.shape, 4, [value.shape])
+        if big.any():
+            inf = np.copysign(np.float32(np.inf), x) if odd else np.float32(np.inf)
+            value = np.where(big, inf, value)
+    return value
+
+
+def sinh(input, *, out=None):
+    x = _float_input(input)
+    value = _vector_overflow(_rounded(np.sinh, input), x, True)
+    return _into(out, _unary(SinhBackward0, input, value, save_input=True))
+
+
+class CoshBackward0(Node):
+    def apply(self, grad):                          # d cosh(a) = sinh(a)
+        a, = self.saved
+        return (grad * sinh(a),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def cosh(input, *, out=None):
+    x = _float_input(input)
+    value = _vector_overflow(_rounded(np.cosh, input), x, False)
+    return _into(out, _unary(CoshBackward0, input, value, save_input=True))
+
+
+class AsinhBackward0(Node):
+    def apply(self, grad):                          # d asinh(a) = 1 / sqrt(a^2 + 1)
+        a, = self.saved
+        return (grad * rsqrt(pow(a, 2) + 1),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def _f32_rounded(fn, v):
+    """A C-library float function (logf, log1pf) as a correctly rounded float32 value."""
+    return fn(v.astype(_F64)).astype(_F32)
+
+
+def _glibc_asinhf(x):
+    """glibc's asinhf, step by step in float32 (PyTorch's float kernel calls std::asinh):
+    within an ulp of it where computing asinh in float64 and rounding is up to two away."""
+    one, xa = np.float32(1), np.abs(x)
+    ix = xa.view(np.int32)
+    big = _f32_rounded(np.log, xa) + np.float32(_LN2)
+    mid = _f32_rounded(np.log, np.float32(2) * xa + one / (np.sqrt(xa * xa + one) + xa))
+    t = xa * xa
+    small = _f32_rounded(np.log1p, xa + t / (one + np.sqrt(one + t)))
+    w = np.where(ix > 0x47000000, big, np.where(ix > 0x40000000, mid, small))
+    w = np.where(ix < 0x38000000, xa, np.where(ix >= 0x7f800000, x + x, w))
+    return np.copysign(w, x)
+
+
+def _glibc_acoshf(x):
+    """glibc's acoshf, step by step in float32."""
+    one = np.float32(1)
+    t = x - one
+    small = _f32_rounded(np.log1p, t + np.sqrt(np.float32(2) * t + t * t))
+    mid = _f32_rounded(np.log, np.float32(2) * x - one / (x + np.sqrt(x * x - one)))
+    big = _f32_rounded(np.log, x) + np.float32(_LN2)
+    value = np.where(x >= np.float32(2 ** 28), big, np.where(x > np.float32(2), mid, small))
+    value = np.where(x == one, np.float32(0), value)
+    return np.where((x < one) | (x != x), np.float32(np.nan), np.where(x == np.inf, x, value))
+
+
+def _float_libm(f64_fn, f32_fn):
+    """float64 through NumPy; float32 (and float16, via float32) through `f32_fn`."""
+    def fn(x):
+        return f64_fn(x) if x.dtype is _F64 else f32_fn(x)
+    return fn
+
+
+def asinh(input, *, out=None):
+    return _float_unary(AsinhBackward0, input, _float_libm(np.arcsinh, _glibc_asinhf), "input",
+                        out, exact=True)
+
+
+class AcoshBackward0(Node):
+    def apply(self, grad):                          # d acosh(a) = 1 / sqrt(a^2 - 1)
+        a, = self.saved
+        return (grad * rsqrt(pow(a, 2) - 1),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def acosh(input, *, out=None):
+    return _float_unary(AcoshBackward0, input, _float_libm(np.arccosh, _glibc_acoshf), "input",
+                        out, exact=True)
+
+
+class AtanhBackward0(Node):
+    def apply(self, grad):                          # d atanh(a) = 1 / (1 - a^2)
+        a, = self.saved
+        return (grad / (-pow(a, 2) + 1),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def atanh(input, *, out=None):
+    return _float_unary(AtanhBackward0, input, np.arctanh, "input", out)
+
+
+# The error function: glibc's double-precision erf/erfc (Sun's fdlibm, as restructured by
+# glibc), evaluated on whole arrays. Identical to Python's `math.erf` / `math.erfc`, which call
+# the C library; float32 results are then correctly rounded.
+_ERX = 8.45062911510467529297e-01
+_EFX = 1.28379167095512586316e-01
+_PP = (1.28379167095512558561e-01, -3.25042107247001499370e-01, -2.84817495755985104766e-02,
+       -5.77027029648944159157e-03, -2.37630166566501626084e-05)
+_QQ = (3.97917223959155352819e-01, 6.50222499887672944485e-02, 5.08130628187576562776e-03,
+       1.32494738004321644526e-04, -3.96022827877536812320e-06)
+_PA = (-2.36211856075265944077e-03, 4.14856118683748331666e-01, -3.72207876035701323847e-01,
+       3.18346619901161753674e-01, -1.10894694282396677476e-01, 3.54783043256182359371e-02,
+       -2.16637559486879084300e-03)
+_QA = (1.06420880400844228286e-01, 5.40397917702171048937e-01, 7.18286544141962662868e-02,
+       1.26171219808761642112e-01, 1.36370839120290507362e-02, 1.19844998467991074170e-02)
+_RA = (-9.86494403484714822705e-03, -6.93858572707181764372e-01, -1.05586262253232909814e+01,
+       -6.23753324503260060396e+01, -1.62396669462573470355e+02, -1.84605092906711035994e+02,
+       -8.12874355063065934246e+01, -9.81432934416914548592e+00)
+_SA = (1.96512716674392571292e+01, 1.37657754143519042600e+02, 4.34565877475229228821e+02,
+       6.45387271733267880336e+02, 4.29008140027567833386e+02, 1.08635005541779435134e+02,
+       6.57024977031928170135e+00, -6.04244152148580987438e-02)
+_RB = (-9.86494292470009928597e-03, -7.99283237680523006574e-01, -1.77579549177547519889e+01,
+       -1.60636384855821916062e+02, -6.37566443368389627722e+02, -1.02509513161107724954e+03,
+       -4.83519191608651397019e+02)
+_SB = (3.03380607434824582924e+01, 3.25792512996573918826e+02, 1.53672958608443695994e+03,
+       3.19985821950859553908e+03, 2.55305040643316442583e+03, 4.74528541206955367215e+02,
+       -2.24409524465858183362e+01)
+
+
+def _erf_pieces(x, tail_cut):
+    """What erf and erfc share, for float64 `x`: |x|'s high word, the rational approximations
+    of the two inner intervals, and exp(-x^2 + R/S) for the outer one (to be divided by |x|)."""
+    hi = x.view(np.int64) >> 32                     # the signed high word, as C's int32
+    ix = hi & 0x7fffffff
+    ax = np.abs(x)
+    z = x * x                                       # |x| < 0.84375: x*y is erf(x) - x
+    z2 = z * z
+    z4 = z2 * z2
+    r = (_PP[0] + z * _PP[1]) + z2 * (_PP[2] + z * _PP[3]) + z4 * _PP[4]
+    s = (1.0 + z * _QQ[0]) + z2 * (_QQ[1] + z * _QQ[2]) + z4 * (_QQ[3] + z * _QQ[4])
+    y = r / s
+    s = ax - 1.0                                    # 0.84375 <= |x| < 1.25: erf - erx = P/Q
+    s2 = s * s
+    s4 = s2 * s2
+    s6 = s4 * s2
+    p = (_PA[0] + s * _PA[1]) + s2 * (_PA[2] + s * _PA[3]) + s4 * (_PA[4] + s * _PA[5]) + \
+        s6 * _PA[6]
+    q = (1.0 + s * _QA[0]) + s2 * (_QA[1] + s * _QA[2]) + s4 * (_QA[3] + s * _QA[4]) + \
+        s6 * _QA[5]
+    pq = p / q
+    s = 1.0 / (ax * ax)                             # |x| >= 1.25: erfc = exp(...) / |x|
+    s2 = s * s
+    s4 = s2 * s2
+    s6 = s4 * s2
+    near = ix < tail_cut
+    big_r = np.where(near, (_RA[0] + s * _RA[1]) + s2 * (_RA[2] + s * _RA[3]) +
+                     s4 * (_RA[4] + s * _RA[5]) + s6 * (_RA[6] + s * _RA[7]),
+                     (_RB[0] + s * _RB[1]) + s2 * (_RB[2] + s * _RB[3]) +
+                     s4 * (_RB[4] + s * _RB[5]) + s6 * _RB[6])
+    big_s = np.where(near, (1.0 + s * _SA[0]) + s2 * (_SA[1] + s * _SA[2]) +
+                     s4 * (_SA[3] + s * _SA[4]) + s6 * (_SA[5] + s * _SA[6]) +
+                     (s4 * s4) * _SA[7],
+                     (1.0 + s * _SB[0]) + s2 * (_SB[1] + s * _SB[2]) +
+                     s4 * (_SB[3] + s * _SB[4]) + s6 * (_SB[5] + s * _SB[6]))
+    zz = (ax.view(np.uint64) & np.uint64(0xffffffff00000000)).view(np.float64)
+    tail = np.exp(-zz * zz - 0.5625) * np.exp((zz - ax) * (zz + ax) + big_r / big_s)
+    return hi, ix, ax, y, pq, tail
+
+
+def _erf64(x):
+    """erf of a float64 array."""
+    hi, ix, ax, y, pq, r = _erf_pieces(x, 0x4006DB6E)
+    small = np.where(ix < 0x3e300000,
+                     np.where(ix < 0x00800000, 0.0625 * (16.0 * x + (16.0 * _EFX) * x),
+                              x + _EFX * x),
+                     x + x * y)
+    mid = np.where(hi >= 0, _ERX + pq, -_ERX - pq)
+    tail = np.where(hi >= 0, 1.0 - r / ax, r / ax - 1.0)
+    value = np.where(ix < 0x3feb0000, small, np.where(
+        ix < 0x3ff40000, mid, np.where(ix < 0x40180000, tail, np.copysign(1.0, x))))
+    return np.where(x != x, x, value)
+
+
+def _erfc64(x):
+    """erfc of a float64 array."""
+    hi, ix, ax, y, pq, r = _erf_pieces(x, 0x4006DB6D)
+    small = np.where(ix < 0x3c700000, 1.0 - x,
+                     np.where(hi < 0x3fd00000, 1.0 - (x + x * y), 0.5 - (x * y + (x - 0.5))))
+    mid = np.where(hi >= 0, (1.0 - _ERX) - pq, 1.0 + (_ERX + pq))
+    tail = np.where(hi > 0, r / ax, 2.0 - r / ax)
+    value = np.where(ix < 0x3feb0000, small, np.where(
+        ix < 0x3ff40000, mid, np.where(ix < 0x403c0000, np.where(
+            (hi < 0) & (ix >= 0x40180000), 2.0, tail), np.where(hi > 0, 0.0, 2.0))))
+    return np.where(x != x, x, value)
+
+
+class ErfBackward0(Node):
+    def apply(self, grad):                          # d erf(a) = 2/sqrt(pi) e^(-a^2)
+        a, = self.saved
+        return (exp(-(pow(a, 2))) * _2_SQRTPI * grad,)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def erf(input, *, out=None):
+    """The error function, as accurate as Python's `math.erf` (the C library's)."""
+    return _float_unary(ErfBackward0, input, _erf64, "input", out)
+
+
+class ErfcBackward0(Node):
+    def apply(self, grad):                          # d erfc(a) = -2/sqrt(pi) e^(-a^2)
+        a, = self.saved
+        return (exp(-(pow(a, 2))) * -_2_SQRTPI * grad,)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def erfc(input, *, out=None):
+    """`1 - erf(input)`, accurate where erf is close to 1 (Python's `math.erfc`)."""
+    return _float_unary(ErfcBackward0, input, _erfc64, "input", out)
+
+
+class Atan2Backward0(_Binary):
+    def apply(self, grad):                          # d atan2(a, b) = (b, -a) / (a^2 + b^2)
+        a, b = self.saved
+        recip = reciprocal(a * a + b * b)
+        return self.fitted(grad * b * recip if self.wants[0] else None,
+                           grad * -a * recip if self.wants[1] else None)
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_other = property(lambda self: self.saved[1])
+
+
+def _tensor_argument(fn_name, value, position=2, name="other"):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{fn_name}(): argument '{name}' (position {position}) must be Tensor, "
+                        f"not {type(value).__name__}")
+
+
+def _float_operands(input, other):
+    """`(x, y, dt)` for a floating binary op: integer results become the default float dtype;
+    float16 and float32 operands come back as float64 arrays (the op is rounded once)."""
+    dt = result_dtype(input, other)
+    if dt.category < _dtype.FLOAT:
+        dt = _dtype.get_default_dtype()
+    x, y, dt = operands(input, other, dt)
+    x, y = np.asarray(x), np.asarray(y)
+    if dt.np is not _F64 or x.dtype is not _F64 or y.dtype is not _F64:
+        x, y = x.astype(_F64), y.astype(_F64)
+    return x, y, dt
+
+
+def atan2(input, other, *, out=None):
+    """The angle of the point (other, input): `atan(input / other)` in the right quadrant."""
+    _tensor_argument("atan2", other)
+    x, y, dt = _float_operands(input, other)
+    try:
+        result = wrap(np.arctan2(x, y), dt)
+    except ValueError:
+        raise _shape_error(input, other) from None
+    if grad_mode.enabled and (input._requires_grad or other._requires_grad):
+        node = Atan2Backward0(input, other)
+        node.save_for_backward(input, other)
+        result._requires_grad, result._grad_fn = True, node
+    return _into(out, result)
+
+
+# -- rounding ----------------------------------------------------------------------------------
+
+
+def _rounding(kernel, np_fn, node_cls):
+    def op(input, *, out=None):
+        x = input._data
+        if x.dtype is _NP_BOOL:
+            raise _not_implemented(kernel, _BOOL)
+        value = np_fn(x) if x.dtype.kind == "f" else x.copy()
+        return _into(out, _unary(node_cls, input, value))
+    return op
+
+
+class _Flat(Node):
+    """A piecewise-constant op: its derivative is zero wherever it exists."""
+
+    def apply(self, grad):
+        return (zeros_like_tensor(grad),)
+
+
+class FloorBackward0(_Flat):
+    pass
+
+
+class CeilBackward0(_Flat):
+    pass
+
+
+class TruncBackward0(_Flat):
+    pass
+
+
+class RoundBackward0(_Flat):
+    pass
+
+
+class RoundBackward1(_Flat):
+    pass
+
+
+floor = _rounding("floor_vml_cpu", np.floor, FloorBackward0)
+floor.__name__ = "floor"
+ceil = _rounding("ceil_vml_cpu", np.ceil, CeilBackward0)
+ceil.__name__ = "ceil"
+trunc = _rounding("trunc_vml_cpu", np.trunc, TruncBackward0)
+trunc.__name__ = "trunc"
+_round_half_even = _rounding("round_vml_cpu", np.rint, RoundBackward0)
+
+
+def round(input, *, decimals=0, out=None):  # noqa: A001 - PyTorch's name
+    """Round half to even; with `decimals`, at that many decimal places (PyTorch scales by
+    10**decimals in the tensor's precision, rounds, and scales back)."""
+    if decimals == 0:
+        return _round_half_even(input, out=out)
+    x = input._data
+    if x.dtype.kind != "f":
+        raise _not_implemented("round_cpu", input.dtype)
+    negative = decimals < 0
+    scale_of = float(10.0 ** (-decimals if negative else decimals))
+    work = x.astype(_F32) if x.dtype is _F16 else x
+    scale = work.dtype.type(scale_of)
+    value = np.rint(work / scale) * scale if negative else np.rint(work * scale) / scale
+    return _into(out, _unary(RoundBackward1, input, value.astype(x.dtype)))
+
+
+class FracBackward0(Node):
+    def apply(self, grad):                          # d (a - trunc(a)) = 1
+        return (grad,)
+
+
+def frac(input, *, out=None):
+    """`input - trunc(input)`: the fractional part, with the sign of `input`."""
+    x = input._data
+    if x.dtype.kind != "f":
+        raise _not_implemented("frac_cpu", input.dtype)
+    return _into(out, _unary(FracBackward0, input, x - np.trunc(x)))
+
+
+# -- clamping, maximum and minimum -----------------------------------------------------------
+
+
+def _result_type(*values):
+    """PyTorch's result dtype of several operands (tensors and Python numbers; None skipped):
+    dimensioned tensors first, then 0-d tensors, then numbers, each only by category."""
+    dims = zero = number = None
+    for v in values:
+        if v is None:
+            continue
+        if isinstance(v, Tensor):
+            d = _BY_NP[v._data.dtype]
+            if v._data.ndim:
+                dims = d if dims is None else _dtype.promote_types(dims, d)
+            else:
+                zero = d if zero is None else _dtype.promote_types(zero, d)
+        else:
+            d = _dtype.scalar_dtype(v)
+            number = d if number is None else _dtype.promote_types(number, d)
+    return _dtype.combine_categories(dims, _dtype.combine_categories(zero, number))
+
+
+_C_TYPE_NAMES = dict(_C_INT_NAMES, float16="c10::Half", float32="float", float64="double",
+                     bool="bool")
+
+
+def _checked_scalar(value, dt):
+    """A Python number converted to dtype `dt` as PyTorch's `Scalar.to<T>()` does: an error
+    for values the type cannot hold (unsigned types accept negatives and wrap them)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if dt.category == _dtype.FLOAT:
+        v = float(value)
+        if v == v and v not in (math.inf, -math.inf) and _abs_number(v) > float(
+                np.finfo(dt.np).max):
+            raise RuntimeError(f"value cannot be converted to type {_C_TYPE_NAMES[dt.name]} "
+                               "without overflow")
+        return np.array(v).astype(dt.np)
+    if dt.category == _dtype.INT:
+        v = int(value)
+        info = np.iinfo(dt.np)
+        if v > info.max or (v < info.min and not (info.min == 0 and -v <= info.max)):
+            raise RuntimeError(f"value cannot be converted to type {_C_TYPE_NAMES[dt.name]} "
+                               "without overflow")
+        return np.array(v, dtype=np.int64).astype(dt.np)
+    return np.array(value).astype(dt.np)
+
+
+def _abs_number(v):
+    return v if v >= 0 else -v
+
+
+def _vector_region(shape, itemsize, shapes):
+    """Which elements of a result PyTorch's CPU loop computes with vector instructions (the
+    two disagree on which of two equal operands, 0.0 and -0.0, maximum, minimum and clamp
+    return). The loop runs over the innermost run of dims on which every operand is either
+    whole or broadcast (stride 0); it is vectorised when at most one operand is broadcast
+    there, in blocks of two 32-byte vectors from the start of each run; the rest of each run
+    goes through the scalar code."""
+    nd = len(shape)
+    if not nd:
+        return np.zeros((), bool)
+    shapes = [(1,) * (nd - len(s)) + tuple(s) for s in shapes]
+    k = 0
+    while k < nd:
+        d = nd - 1 - k
+        if not _builtins.all(s[d:] == shape[d:] or _builtins.all(n == 1 for n in s[d:])
+                             for s in shapes):
+            break
+        k += 1
+    run = 1
+    for n in shape[nd - k:]:
+        run *= n
+    broadcast = _builtins.sum(1 for s in shapes if _builtins.all(n == 1 for n in s[nd - k:]))
+    if k == 0 or (broadcast > 1 and run > 1):
+        return np.zeros(shape, bool)
+    block = 64 // itemsize
+    mask = np.arange(run) < run // block * block
+    return np.broadcast_to(mask.reshape(shape[nd - k:]), shape)
+
+
+def _pick(x, y, greater, shapes):
+    """PyTorch's maximum (greater) / minimum of two arrays of one dtype: nan wins; on ties the
+    scalar code returns `x`, the vector code `y` (`shapes`: the operands' own shapes)."""
+    if x.dtype.kind == "b":
+        return (x | y) if greater else (x & y)
+    value = np.where(y > x, y, x) if greater else np.where(y < x, y, x)
+    value = np.asarray(value)
+    if x.dtype.kind == "f":
+        tie = (x == y) & (x == 0)
+        if tie.any():
+            vector = _vector_region(value.shape, value.dtype.itemsize, shapes)
+            value = np.where(tie & vector, y, value)
+        value = np.where((x != x) | (y != y), np.array(np.nan, x.dtype), value)
+    return value
+
+
+class _MaxMinBackward(_Binary):
+    def apply(self, grad):
+        # the winner gets the gradient; a tie splits it in half (derivatives.yaml)
+        a, b = self.saved
+        half = where(a == b, grad / 2, grad)
+        lose_a, lose_b = (a < b, a > b) if self.greater else (a > b, a < b)
+        zero = zeros_like_tensor(grad)
+        return self.fitted(where(lose_a, zero, half) if self.wants[0] else None,
+                           where(lose_b, zero, half) if self.wants[1] else None)
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_other = property(lambda self: self.saved[1])
+
+
+class MaximumBackward0(_MaxMinBackward):
+    greater = True
+
+
+class MinimumBackward0(_MaxMinBackward):
+    greater = False
+
+
+def _maximum_minimum(name, node_cls, greater):
+    def op(input, other, *, out=None):
+        _tensor_argument(name, other)
+        x, y, dt = operands(input, other)
+        x, y = np.asarray(x), np.asarray(y)
+        try:
+            value = _pick(x, y, greater, (x.shape, y.shape))
+        except ValueError:
+            raise _shape_error(input, other) from None
+        result = wrap(value, dt)
+        if grad_mode.enabled and (input._requires_grad or other._requires_grad):
+            node = node_cls(input, other)
+            node.save_for_backward(input, other)
+            result._requires_grad, result._grad_fn = True, node
+        return _into(out, result)
+    op.__name__ = name
+    return op
+
+
+maximum = _maximum_minimum("maximum", MaximumBackward0, True)
+minimum = _maximum_minimum("minimum", MinimumBackward0, False)
+
+
+class _FmaxFminBackward(_Binary):
+    def apply(self, grad):
+        # the operand that was returned gets the gradient (a wins ties and a nan b)
+        a, b = self.saved
+        chosen = (a >= b) if self.greater else (a <= b)
+        chosen = logical_or(chosen, isnan(b))
+        zero = zeros_like_tensor(grad)
+        return self.fitted(where(chosen, grad, zero) if self.wants[0] else None,
+                           where(chosen, zero, grad) if self.wants[1] else None)
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_other = property(lambda self: self.saved[1])
+
+
+class FmaxBackward0(_FmaxFminBackward):
+    greater = True
+
+
+class FminBackward0(_FmaxFminBackward):
+    greater = False
+
+
+def _fmax_fmin(name, node_cls, greater):
+    def op(input, other, *, out=None):
+        _tensor_argument(name, other)
+        x, y, dt = operands(input, other)
+        x, y = np.asarray(x), np.asarray(y)
+        try:
+            if x.dtype.kind == "b":
+                value = (x | y) if greater else (x & y)
+            else:
+                keep = (x >= y) if greater else (x <= y)
+                value = np.where(keep | (y != y), x, y)
+        except ValueError:
+            raise _shape_error(input, other) from None
+        result = wrap(value, dt)
+        if grad_mode.enabled and (input._requires_grad or other._requires_grad):
+            node = node_cls(input, other)
+            node.save_for_backward(input, other)
+            result._requires_grad, result._grad_fn = True, node
+        return _into(out, result)
+    op.__name__ = name
+    return op
+
+
+fmax = _fmax_fmin("fmax", FmaxBackward0, True)
+fmin = _fmax_fmin("fmin", FminBackward0, False)
+
+
+class ClampBackward1(Node):
+    def apply(self, grad):                          # 1 inside [min, max] (ends included)
+        a, = self.saved
+        lo, hi = self.min, self.max
+        zero = zeros_like_tensor(grad)
+        if lo is not None and hi is not None:
+            return (where(logical_and(a >= lo, a <= hi), grad, zero),)
+        if lo is not None:
+            return (where(a >= lo, grad, zero),)
+        return (where(a <= hi, grad, zero),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+class ClampBackward0(Node):
+    def apply(self, grad):
+        # input: 1 inside [min, max]; min: 1 where it was chosen (and below max); max: 1
+        # where it was chosen (or below min)
+        a, lo, hi = self.saved
+        zero = zeros_like_tensor(grad)
+        nf = self.next_functions
+        ga = gl = gh = None
+        if lo is not None and hi is not None:
+            if nf[0][0] is not None:
+                ga = where(logical_and(a >= lo, a <= hi), grad, zero)
+            if nf[1][0] is not None:
+                gl = where(logical_and(a < lo, lo < hi), grad, zero)
+            if nf[2][0] is not None:
+                gh = where(logical_or(a > hi, hi < lo), grad, zero)
+        elif lo is not None:
+            ga = where(a >= lo, grad, zero) if nf[0][0] is not None else None
+            gl = where(a < lo, grad, zero) if nf[1][0] is not None else None
+        else:
+            ga = where(a <= hi, grad, zero) if nf[0][0] is not None else None
+            gh = where(a > hi, grad, zero) if nf[2][0] is not None else None
+        return tuple(None if g is None else fit(g, m) for g, m in zip((ga, gl, gh), self.metas))
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_min = property(lambda self: self.saved[1])
+    _saved_max = property(lambda self: self.saved[2])
+
+
+class ClampMinBackward0(Node):
+    def apply(self, grad):                          # 1 where input >= min
+        a, = self.saved
+        return (where(a >= self.min, grad, zeros_like_tensor(grad)),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+class ClampMaxBackward0(Node):
+    def apply(self, grad):                          # 1 where input <= max
+        a, = self.saved
+        return (where(a <= self.max, grad, zeros_like_tensor(grad)),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+class ClampMinBackward1(_Binary):
+    def apply(self, grad):                          # input where input >= min, else min
+        a, lo = self.saved
+        zero = zeros_like_tensor(grad)
+        keep = a >= lo
+        return self.fitted(where(keep, grad, zero) if self.wants[0] else None,
+                           where(keep, zero, grad) if self.wants[1] else None)
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_min = property(lambda self: self.saved[1])
+
+
+class ClampMaxBackward1(_Binary):
+    def apply(self, grad):                          # input where input <= max, else max
+        a, hi = self.saved
+        zero = zeros_like_tensor(grad)
+        keep = a <= hi
+        return self.fitted(where(keep, grad, zero) if self.wants[0] else None,
+                           where(keep, zero, grad) if self.wants[1] else None)
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_max = property(lambda self: self.saved[1])
+
+
+def _clamp_scalars(input, lo, hi, kernel):
+    """clamp with number bounds: PyTorch keeps the element on ties and a nan element; a nan
+    bound makes every element nan."""
+    dt = _result_type(input, lo, hi)
+    if dt is _BOOL:
+        raise _not_implemented(kernel, dt)
+    x = input._data
+    if x.dtype is not dt.np:
+        x = x.astype(dt.np)
+    lo_v = None if lo is None else _checked_scalar(lo, dt)
+    hi_v = None if hi is None else _checked_scalar(hi, dt)
+    if (lo_v is not None and lo_v != lo_v) or (hi_v is not None and hi_v != hi_v):
+        return np.full(x.shape, np.nan, dt.np), dt
+    value = x
+    if lo_v is not None:
+        value = np.where(value < lo_v, lo_v, value)
+    if hi_v is not None:
+        value = np.where(value > hi_v, hi_v, value)
+    return np.asarray(value, dt.np), dt
+
+
+def _clamp_tensors(input, lo, hi):
+    dt = _result_type(input, lo, hi)
+    if dt is _BOOL and lo is not None and hi is not None:
+        raise _not_implemented("clamp_cpu", dt)
+    arrays = [t._data if t._data.dtype is dt.np else t._data.astype(dt.np)
+              for t in (input, lo, hi) if t is not None]
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        raise broadcast_error(*(t._data.shape for t in (input, lo, hi) if t is not None)) \
+            from None
+    shapes = [a.shape for a in arrays]
+    x = np.broadcast_to(arrays[0], shape)
+    if lo is not None and hi is not None:
+        lo_a, hi_a = np.broadcast_to(arrays[1], shape), np.broadcast_to(arrays[2], shape)
+        return _pick(_pick(x, lo_a, True, shapes), hi_a, False, shapes), dt
+    bound = np.broadcast_to(arrays[1], shape)
+    return _pick(x, bound, lo is not None, shapes), dt
+
+
+def _check_bounds(lo, hi, name="clamp"):
+    if lo is None and hi is None:
+        raise RuntimeError(f"torch.{name}: At least one of 'min' or 'max' must not be None")
+    tensors = [isinstance(b, Tensor) for b in (lo, hi) if b is not None]
+    if any(tensors) and not all(tensors):
+        got = ", ".join("Tensor" if isinstance(b, Tensor) else type(b).__name__ for b in (lo, hi))
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
+                        f"{got}), but expected one of:\n"
+                        " * (Tensor input, Tensor min = None, Tensor max = None, *, "
+                        "Tensor out = None)\n"
+                        " * (Tensor input, Number min = None, Number max = None, *, "
+                        "Tensor out = None)\n")
+    return any(tensors)
+
+
+def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - PyTorch's names
+    """Limit every element to [min, max] (numbers or tensors; either may be None)."""
+    lo, hi = min, max
+    if _check_bounds(lo, hi):
+        value, dt = _clamp_tensors(input, lo, hi)
+        result = wrap(value, dt)
+        if grad_mode.enabled and any(t is not None and t._requires_grad for t in (input, lo, hi)):
+            node = ClampBackward0(input, lo, hi)
+            node.save_for_backward(input, lo, hi)
+            node.metas = (meta(input), meta(lo), meta(hi))
+            result._requires_grad, result._grad_fn = True, node
+        return _into(out, result)
+    kernel = ("clamp_scalar_cpu" if lo is not None and hi is not None else
+              "clamp_min_scalar_cpu" if lo is not None else "clamp_max_scalar_cpu")
+    value, dt = _clamp_scalars(input, lo, hi, kernel)
+    result = wrap(value, dt)
+    if grad_mode.enabled and input._requires_grad:
+        node = ClampBackward1(input)
+        node.save_for_backward(input)
+        node.min, node.max = lo, hi
+        result._requires_grad, result._grad_fn = True, node
+    return _into(out, result)
+
+
+def clip(input, min=None, max=None, *, out=None):  # noqa: A002
+    """Alias of `clamp`."""
+    return clamp(input, min, max, out=out)
+
+
+def clamp_min(input, min, *, out=None):  # noqa: A002
+    """`clamp(input, min=min)`, recorded as PyTorch's ClampMin nodes."""
+    if isinstance(min, Tensor):
+        value, dt = _clamp_tensors(input, min, None)
+        result = wrap(value, dt)
+        if grad_mode.enabled and (input._requires_grad or min._requires_grad):
+            node = ClampMinBackward1(input, min)
+            node.save_for_backward(input, min)
+            result._requires_grad, result._grad_fn = True, node
+        return _into(out, result)
+    value, dt = _clamp_scalars(input, min, None, "clamp_min_scalar_cpu")
+    result = wrap(value, dt)
+    if grad_mode.enabled and input._requires_grad:
+        node = ClampMinBackward0(input)
+        node.save_for_backward(input)
+        node.min = min
+        result._requires_grad, result._grad_fn = True, node
+    return _into(out, result)
+
+
+def clamp_max(input, max, *, out=None):  # noqa: A002
+    """`clamp(input, max=max)`, recorded as PyTorch's ClampMax nodes."""
+    if isinstance(max, Tensor):
+        value, dt = _clamp_tensors(input, None, max)
+        result = wrap(value, dt)
+        if grad_mode.enabled and (input._requires_grad or max._requires_grad):
+            node = ClampMaxBackward1(input, max)
+            node.save_for_backward(input, max)
+            result._requires_grad, result._grad_fn = True, node
+        return _into(out, result)
+    value, dt = _clamp_scalars(input, None, max, "clamp_max_scalar_cpu")
+    result = wrap(value, dt)
+    if grad_mode.enabled and input._requires_grad:
+        node = ClampMaxBackward0(input)
+        node.save_for_backward(input)
+        node.max = max
+        result._requires_grad, result._grad_fn = True, node
+    return _into(out, result)
+
+
+# -- fmod, lerp, nan_to_num -------------------------------------------------------------------
+
+
+class FmodBackward0(Node):
+    def apply(self, grad):                          # fmod(a, c) = a - c*trunc(a/c): 1
+        return (grad,)
+
+
+class FmodBackward1(_Binary):
+    def apply(self, grad):                          # (1, -trunc(a/b))
+        a, b = self.saved
+        return self.fitted(grad if self.wants[0] else None,
+                           -grad * div(a, b, rounding_mode="trunc") if self.wants[1] else None)
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_other = property(lambda self: self.saved[1])
+
+
+def _check_broadcast(*values):
+    """PyTorch's shape error, raised before any dtype error (as TensorIterator does)."""
+    shapes = [shape_of(v) for v in values if v is not None]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise broadcast_error(*shapes) from None
+
+
+def fmod(input, other, *, out=None):
+    """C's fmod: the remainder of division rounded towards zero (the sign of `input`)."""
+    _check_broadcast(input, other)
+    x, y, dt = _division_operands(input, other, "fmod_cpu")
+    try:
+        result = wrap(np.fmod(x, y), dt)
+    except ValueError:
+        raise _shape_error(input, other) from None
+    if grad_mode.enabled and (input._requires_grad or getattr(other, "_requires_grad", False)):
+        if isinstance(other, Tensor):
+            node = FmodBackward1(input, other)
+            node.save_for_backward(input, other)
+        else:
+            node = FmodBackward0(input)
+        result._requires_grad, result._grad_fn = True, node
+    return _into(out, result)
+
+
+def _fma32(a, b, c):
+    """fma(a, b, c) of float32 arrays, rounded once to float32: the product is exact in
+    float64, the sum's rounding error is recovered (TwoSum), and a float64 sum that lands on a
+    float32 halfway point is nudged towards the exact value before the final rounding."""
+    p = a.astype(_F64) * b.astype(_F64)
+    c = c.astype(_F64)
+    s = p + c
+    bb = s - p
+    err = (p - (s - bb)) + (c - bb)
+    low = s.view(np.uint64) & np.uint64((1 << 29) - 1)
+    tie = (low == np.uint64(1 << 28)) & (err != 0) & np.isfinite(s)
+    if tie.any():
+        s = np.where(tie, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
+    return s.astype(_F32)
+
+
+def _split(a):
+    t = 134217729.0 * a                             # 2**27 + 1: Veltkamp's split
+    hi = t - (t - a)
+    return hi, a - hi
+
+
+def _fma64(a, b, c):
+    """fma(a, b, c) of float64 arrays: the product and the sum with their rounding errors
+    (Dekker's TwoProduct and TwoSum), added back once."""
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    s = p + c
+    bb = s - p
+    err = (p - (s - bb)) + (c - bb)
+    low = e + err
+    value = np.where(low == 0, s, s + low)
+    return np.where(np.isfinite(value), value, p + c)
+
+
+class LerpBackward0(Node):
+    def apply(self, grad):                          # d(a + w (b - a)) = (1 - w, w)
+        w = self.weight
+        nf = self.next_functions
+        return (fit(grad * (1 - float(w)), self.metas[0]) if nf[0][0] is not None else None,
+                fit(grad * w, self.metas[1]) if nf[1][0] is not None else None)
+
+
+class LerpBackward1(Node):
+    def apply(self, grad):                          # (1 - w, w, b - a)
+        a, b, w = self.saved
+        nf = self.next_functions
+        return (fit(grad * (1 - w), self.metas[0]) if nf[0][0] is not None else None,
+                fit(grad * w, self.metas[1]) if nf[1][0] is not None else None,
+                fit(grad * (b - a), self.metas[2]) if nf[2][0] is not None else None)
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_end = property(lambda self: self.saved[1])
+    _saved_weight = property(lambda self: self.saved[2])
+
+
+def lerp(input, end, weight, *, out=None):
+    """`input + weight * (end - input)` (PyTorch's form: one fused multiply-add, from whichever
+    end is nearer to the weight)."""
+    _tensor_argument("lerp", end, name="end")
+    dt = input.dtype
+    tensor_weight = isinstance(weight, Tensor)
+    if end._data.dtype is not dt.np:
+        raise RuntimeError(f"expected dtype {_c_name(dt)} for `end` but got dtype "
+                           f"{_c_name(end.dtype)}")
+    if tensor_weight and weight._data.ndim and weight._data.dtype is not dt.np:
+        raise RuntimeError(f"expected dtype {_c_name(dt)} for `weight` but got dtype "
+                           f"{_c_name(weight.dtype)}")
+    if dt.category != _dtype.FLOAT:
+        _check_broadcast(input, end, weight if tensor_weight else None)
+        raise _not_implemented("lerp_kernel_tensor" if tensor_weight else "lerp_kernel_scalar",
+                               dt)
+    work = _F32 if dt.np is _F16 else dt.np
+    a = input._data.astype(work)
+    b = end._data.astype(work)
+    w = weight._data.astype(work) if tensor_weight else np.asarray(weight).astype(work)
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape, w.shape)
+    except ValueError:
+        shapes = [input._data.shape, end._data.shape] + ([weight._data.shape] if tensor_weight
+                                                         else [])
+        raise broadcast_error(*shapes) from None
+    small = np.abs(w) < 0.5
+    coeff = np.where(small, w, w - work.type(1))
+    base = np.where(small, a, b)
+    diff = b - a
+    coeff, diff, base = (np.broadcast_to(v, shape) for v in (coeff, diff, base))
+    value = _fma64(coeff, diff, base) if work is _F64 else _fma32(coeff, diff, base)
+    result = wrap(value, dt)
+    if grad_mode.enabled and (input._requires_grad or end._requires_grad or
+                              (tensor_weight and weight._requires_grad)):
+        if tensor_weight:
+            node = LerpBackward1(input, end, weight)
+            node.save_for_backward(input, end, weight)
+            node.metas = (meta(input), meta(end), meta(weight))
+        else:
+            node = LerpBackward0(input, end)
+            node.weight = weight
+            node.metas = (meta(input), meta(end))
+        result._requires_grad, result._grad_fn = True, node
+    return _into(out, result)
+
+
+def _c_name(dt):
+    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}.get(dt.name, dt.name)
+
+
+class NanToNumBackward0(Node):
+    def apply(self, grad):                          # 1 where the input was finite, else 0
+        a, = self.saved
+        return (grad * isfinite(a),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """nan, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the
+    dtype's largest and lowest finite values); integer tensors are copied."""
+    x = input._data
+    if x.dtype.kind == "f":
+        info = np.finfo(x.dtype)
+        typ = x.dtype.type
+        value = np.where(x != x, typ(nan), x)
+        value = np.where(x == np.inf, typ(info.max if posinf is None else posinf), value)
+        value = np.where(x == -np.inf, typ(info.min if neginf is None else neginf), value)
+    else:
+        value = x.copy()
+    return _into(out, _unary(NanToNumBackward0, input, np.asarray(value, x.dtype),
+                             save_input=True))
+
+
+# -- tests of values, logic, closeness --------------------------------------------------------
+
+
+def _predicate(name, fn):
+    def op(input):
+        x = input._data
+        if x.dtype.kind == "f":
+            return Tensor._make(as_array(fn(x)))
+        return Tensor._make(np.full(x.shape, name == "isfinite"))
+    op.__name__ = name
+    return op
+
+
+isnan = _predicate("isnan", np.isnan)
+isinf = _predicate("isinf", np.isinf)
+isfinite = _predicate("isfinite", np.isfinite)
+isposinf = _predicate("isposinf", lambda x: x == np.inf)
+isneginf = _predicate("isneginf", lambda x: x == -np.inf)
+
+
+def signbit(input, *, out=None):
+    """Whether the sign bit is set (True for -0.0 and for negative integers)."""
+    x = input._data
+    value = np.signbit(x) if x.dtype.kind in "fi" else np.zeros(x.shape, bool)
+    return _into(out, Tensor._make(as_array(value)))
+
+
+def isreal(input):
+    return Tensor._make(np.ones(input._data.shape, bool))
+
+
+def _logical_binary(name, ufunc):
+    def op(input, other, *, out=None):
+        _tensor_argument(name, other)
+        try:
+            value = ufunc(input._data.astype(bool), other._data.astype(bool))
+        except ValueError:
+            raise _shape_error(input, other) from None
+        return _into(out, Tensor._make(as_array(value)))
+    op.__name__ = name
+    return op
+
+
+logical_and = _logical_binary("logical_and", np.logical_and)
+logical_or = _logical_binary("logical_or", np.logical_or)
+logical_xor = _logical_binary("logical_xor", np.logical_xor)
+
+
+def logical_not(input, *, out=None):
+    return _into(out, Tensor._make(as_array(np.logical_not(input._data))))
+
+
+def equal(input, other):
+    """True when both tensors have the same shape and equal elements (nan is never equal)."""
+    _tensor_argument("equal", other)
+    if input._data.shape != other._data.shape:
+        return False
+    x, y, _ = operands(input, other)
+    return bool(np.all(np.asarray(x) == np.asarray(y)))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """`|input - other| <= atol + rtol * |other|` elementwise (PyTorch's formula, in the
+    tensors' dtype), or equal; nan close to nan only with `equal_nan`."""
+    _tensor_argument("isclose", other)
+    if input._data.dtype is not other._data.dtype:
+        raise RuntimeError(f"{input.dtype.scalar_name} did not match {other.dtype.scalar_name}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    with no_grad():
+        close = eq(input, other)
+        floating = input._data.dtype.kind == "f"
+        if equal_nan and floating:
+            close = logical_or(close, logical_and(isnan(input), isnan(other)))
+        if rtol == 0 and atol == 0:
+            return close
+        a, b = input, other
+        if input._data.dtype is _NP_BOOL:
+            a, b = a.to(_dtype.get_default_dtype()), b.to(_dtype.get_default_dtype())
+        allowed = abs(mul(b, rtol)) + atol
+        actual = abs(sub(a, b))
+        return logical_or(close, logical_and(isfinite(actual), le(actual, allowed)))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether every element of `input` is close to `other` (see `isclose`)."""
+    return bool(np.all(isclose(input, other, rtol, atol, equal_nan)._data))
+
+
+# -- more binary functions --------------------------------------------------------------------
+
+
+def _float_binary_arrays(input, other, kernel, ints=True):
+    """Operands of a floating binary op in its working precision (float16 in float32), and the
+    result dtype; integer operands become the default float dtype unless the kernel refuses
+    them (`ints=False`)."""
+    dt = result_dtype(input, other)
+    if dt.category < _dtype.FLOAT:
+        if not ints:
+            _check_broadcast(input, other)
+            raise _not_implemented(kernel, dt)
+        dt = _dtype.get_default_dtype()
+    x, y, dt = operands(input, other, dt)
+    work = _F32 if dt.np is _F16 else dt.np
+    return np.asarray(x).astype(work), np.asarray(y).astype(work), dt
+
+
+def _record_binary(result, node_cls, input, other, save=(), output=False):
+    if grad_mode.enabled and (input._requires_grad or getattr(other, "_requires_grad", False)):
+        node = node_cls(input, other)
+        node.save_for_backward(*save)
+        if output:
+            node.save_output(result)
+        result._requires_grad, result._grad_fn = True, node
+    return result
+
+
+def _correctly_rounded(fn, *arrays):
+    """`fn` evaluated in float64 and rounded to the arrays' (float32) dtype."""
+    dt = arrays[0].dtype
+    if dt is _F64:
+        return fn(*arrays)
+    return fn(*(a.astype(_F64) for a in arrays)).astype(dt)
+
+
+class HypotBackward0(_Binary):
+    def apply(self, grad):                          # d sqrt(a^2 + b^2) = (a, b) / result
+        a, b, result = self.saved
+        return self.fitted(grad * a / result if self.wants[0] else None,
+                           grad * b / result if self.wants[1] else None)
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_other = property(lambda self: self.saved[1])
+    _saved_result = property(lambda self: self.saved[2])
+
+
+def hypot(input, other, *, out=None):
+    """`sqrt(input^2 + other^2)` without overflow."""
+    _tensor_argument("hypot", other)
+    x, y, dt = _float_binary_arrays(input, other, "hypot_cpu", ints=False)
+    try:
+        result = wrap(_correctly_rounded(np.hypot, x, y), dt)
+    except ValueError:
+        raise _shape_error(input, other) from None
+    return _into(out, _record_binary(result, HypotBackward0, input, other, (input, other),
+                                     output=True))
+
+
+class LogaddexpBackward0(_Binary):
+    def apply(self, grad):                          # softmax weights of the two
+        a, b = self.saved
+        return self.fitted(grad / (exp(b - a) + 1) if self.wants[0] else None,
+                           grad / (exp(a - b) + 1) if self.wants[1] else None)
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_other = property(lambda self: self.saved[1])
+
+
+class Logaddexp2Backward0(_Binary):
+    def apply(self, grad):
+        a, b = self.saved
+        return self.fitted(grad / (pow(2, b - a) + 1) if self.wants[0] else None,
+                           grad / (pow(2, a - b) + 1) if self.wants[1] else None)
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_other = property(lambda self: self.saved[1])
+
+
+def _logaddexp(input, other, out, base2):
+    name = "logaddexp2" if base2 else "logaddexp"
+    _tensor_argument(name, other)
+    x, y, dt = _float_binary_arrays(input, other, name + "_cpu", ints=False)
+    try:
+        # PyTorch: max + log1p(exp(-|a - b|)), each function rounded to the working precision
+        big = np.maximum(x, y)
+        d = -np.abs(x - y)
+        if base2:
+            tail = _correctly_rounded(np.log1p, _correctly_rounded(np.exp2, d)) * \
+                x.dtype.type(1 / _LN2)
+        else:
+            tail = _correctly_rounded(np.log1p, _correctly_rounded(np.exp, d))
+        value = np.where(np.isinf(x) & (x == y), x, big + tail)
+    except ValueError:
+        raise _shape_error(input, other) from None
+    result = wrap(value, dt)
+    node_cls = Logaddexp2Backward0 if base2 else LogaddexpBackward0
+    return _into(out, _record_binary(result, node_cls, input, other, (input, other)))
+
+
+def logaddexp(input, other, *, out=None):
+    """`log(exp(input) + exp(other))`, without overflow."""
+    return _logaddexp(input, other, out, False)
+
+
+def logaddexp2(input, other, *, out=None):
+    """`log2(2**input + 2**other)`, without overflow."""
+    return _logaddexp(input, other, out, True)
+
+
+class CopysignBackward0(_Binary):
+    def apply(self, grad):                          # +-1 (0 at input 0); nothing for the sign
+        a, result = self.saved
+        ratio = where(a == 0, zeros_like_tensor(result), result / a)
+        return self.fitted(grad * ratio if self.wants[0] else None,
+                           zeros_like_tensor(grad) if self.wants[1] else None)
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_result = property(lambda self: self.saved[1])
+
+
+class CopysignBackward1(Node):
+    def apply(self, grad):
+        a, result = self.saved
+        return (grad * where(a == 0, zeros_like_tensor(result), result / a),)
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_result = property(lambda self: self.saved[1])
+
+
+def copysign(input, other, *, out=None):
+    """|input| with the sign of `other` (a tensor or a number)."""
+    x, y, dt = _float_binary_arrays(input, other, "copysign_cpu")
+    try:
+        result = wrap(np.copysign(x, y), dt)
+    except ValueError:
+        raise _shape_error(input, other) from None
+    if grad_mode.enabled and (input._requires_grad or getattr(other, "_requires_grad", False)):
+        if isinstance(other, Tensor):
+            node = CopysignBackward0(input, other)
+        else:
+            node = CopysignBackward1(input)
+        node.save_for_backward(input)
+        node.save_output(result)
+        result._requires_grad, result._grad_fn = True, node
+    return _into(out, result)
+
+
+class XlogyBackward0(_Binary):
+    def apply(self, grad):                          # (log b where a != 0, a / b)
+        a, b = self.saved
+        return self.fitted(grad * xlogy(a != 0, b) if self.wants[0] else None,
+                           grad * a / b if self.wants[1] else None)
+
+    _saved_self = property(lambda self: self.saved[0])
+    _saved_other = property(lambda self: self.saved[1])
+
+
+class XlogyBackward1(Node):
+    def apply(self, grad):                          # number * log(b): d/db = number / b
+        b, = self.saved
+        return (fit(grad * self.number / b, self.meta),)
+
+    _saved_other = property(lambda self: self.saved[0])
+
+
+class XlogyBackward2(Node):
+    def apply(self, grad):                          # a * log(number): d/da = log(number)
+        a, = self.saved
+        return (grad * xlogy((a != 0).to(grad.dtype), self.number),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def xlogy(input, other, *, out=None):
+    """`input * log(other)`, 0 where input is 0 (unless other is nan)."""
+    if not isinstance(input, Tensor):
+        y, x, dt = _float_binary_arrays(other, input, "xlogy_cpu")
+    else:
+        x, y, dt = _float_binary_arrays(input, other, "xlogy_cpu")
+    try:
+        log_y = _correctly_rounded(np.log, y)
+        value = np.where(y != y, y, np.where(x == 0, np.zeros((), x.dtype), x * log_y))
+    except ValueError:
+        raise _shape_error(input, other) from None
+    result = wrap(value, dt)
+    if not isinstance(input, Tensor):
+        if grad_mode.enabled and other._requires_grad:
+            node = XlogyBackward1(other)
+            node.number, node.meta = input, meta(other)
+            node.save_for_backward(other)
+            result._requires_grad, result._grad_fn = True, node
+        return _into(out, result)
+    if grad_mode.enabled and (input._requires_grad or getattr(other, "_requires_grad", False)):
+        if isinstance(other, Tensor):
+            node = XlogyBackward0(input, other)
+            node.save_for_backward(input, other)
+        else:
+            node = XlogyBackward2(input)
+            node.number = other
+            node.save_for_backward(input)
+        result._requires_grad, result._grad_fn = True, node
+    return _into(out, result)
+
+
+class Deg2RadBackward0(Node):
+    def apply(self, grad):                          # d (a * pi/180) = pi/180
+        return (grad * (math.pi / 180),)
+
+
+class Rad2DegBackward0(Node):
+    def apply(self, grad):
+        return (grad * (180 / math.pi),)
+
+
+def _scaled(input, factor, node_cls, kernel, out):
+    x = _float_input(input)
+    work = x.astype(_F32) if x.dtype is _F16 else x
+    value = (work * work.dtype.type(factor)).astype(x.dtype)
+    return _into(out, _unary(node_cls, input, value))
+
+
+def deg2rad(input, *, out=None):
+    return _scaled(input, math.pi / 180, Deg2RadBackward0, "deg2rad_cpu", out)
+
+
+def rad2deg(input, *, out=None):
+    return _scaled(input, 180 / math.pi, Rad2DegBackward0, "rad2deg_cpu", out)
+
+
+class SgnBackward0(_Flat):
+    pass
+
+
+def sgn(input, *, out=None):
+    """The sign (for real tensors, `sign`), recorded as PyTorch's SgnBackward0."""
+    value = sign(input.detach())._data
+    return _into(out, _unary(SgnBackward0, input, value))
+
+
+def positive(input):
+    """`+input`: the input itself (refused for bool tensors)."""
+    if input._data.dtype is _NP_BOOL:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+class AddcmulBackward0(Node):
+    def apply(self, grad):                          # d(a + v t1 t2) = (1, v t2, v t1)
+        t1, t2 = self.saved
+        v = self.value
+        nf = self.next_functions
+        return (fit(grad, self.metas[0]) if nf[0][0] is not None else None,
+                fit(grad * (t2 * v), self.metas[1]) if nf[1][0] is not None else None,
+                fit(grad * (t1 * v), self.metas[2]) if nf[2][0] is not None else None)
+
+    _saved_tensor1 = property(lambda self: self.saved[0])
+    _saved_tensor2 = property(lambda self: self.saved[1])
+
+
+class AddcdivBackward0(Node):
+    def apply(self, grad):                          # d(a + v t1/t2) = (1, v/t2, -v t1/t2^2)
+        t1, t2 = self.saved
+        v = self.value
+        nf = self.next_functions
+        return (fit(grad, self.metas[0]) if nf[0][0] is not None else None,
+                fit(grad * (v / t2), self.metas[1]) if nf[1][0] is not None else None,
+                fit(-grad * (v * t1 / (t2 * t2)), self.metas[2]) if nf[2][0] is not None
+                else None)
+
+    _saved_tensor1 = property(lambda self: self.saved[0])
+    _saved_tensor2 = property(lambda self: self.saved[1])
+
+
+def _addc(input, tensor1, tensor2, value, divide, out):
+    name = "addcdiv" if divide else "addcmul"
+    _tensor_argument(name, tensor1, name="tensor1")
+    _tensor_argument(name, tensor2, 3, name="tensor2")
+    dt = _result_type(input, tensor1, tensor2)
+    if divide and dt.category < _dtype.FLOAT and tensor1._data.dtype.kind in "biu" and \
+            tensor2._data.dtype.kind in "biu":
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
+                           "future  release addcdiv will perform a true division of tensor1 and "
+                           "tensor2. The historic addcdiv behavior can be implemented as "
+                           "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) "
+                           "for integer inputs and as (input + value * tensor1 / tensor2) for "
+                           "float inputs. The future addcdiv behavior is just the latter "
+                           "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+    if dt is _BOOL:
+        _check_broadcast(input, tensor1, tensor2)
+        raise _not_implemented(name + "_cpu_out", dt)
+    work = _F32 if dt.np is _F16 else dt.np
+    a, b, c = (t._data.astype(work) for t in (input, tensor1, tensor2))
+    v = _checked_scalar(value, _BY_NP[work]) if dt.category >= _dtype.FLOAT else \
+        np.array(value).astype(work)
+    try:
+        np.broadcast_shapes(a.shape, b.shape, c.shape)
+        if divide:
+            res = a + v * b / c
+        elif work is _F32 or work is _F64:
+            shape = np.broadcast_shapes(a.shape, b.shape, c.shape)
+            vb, c2, a2 = (np.broadcast_to(t, shape) for t in (v * b, c, a))
+            res = _fma32(vb, c2, a2) if work is _F32 else _fma64(vb, c2, a2)
+        else:
+            res = a + v * b * c
+    except ValueError:
+        raise broadcast_error(input._data.shape, tensor1._data.shape, tensor2._data.shape) \
+            from None
+    result = wrap(np.asarray(res), dt)
+    if grad_mode.enabled and any(t._requires_grad for t in (input, tensor1, tensor2)):
+        node = (AddcdivBackward0 if divide else AddcmulBackward0)(input, tensor1, tensor2)
+        node.save_for_backward(tensor1, tensor2)
+        node.value = value
+        node.metas = (meta(input), meta(tensor1), meta(tensor2))
+        result._requires_grad, result._grad_fn = True, node
+    return _into(out, result)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """`input + value * tensor1 * tensor2` (one fused multiply-add, as PyTorch's kernel)."""
+    return _addc(input, tensor1, tensor2, value, False, out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """`input + value * tensor1 / tensor2`."""
+    return _addc(input, tensor1, tensor2, value, True, out)
+
+
+def float_power(input, exponent, *, out=None):
+    """`input ** exponent` computed in float64."""
+    if not isinstance(input, Tensor):
+        return pow(float(input), exponent.to(_dtype.float64))
+    base = input if input._data.dtype is _F64 else input.to(_dtype.float64)
+    if isinstance(exponent, Tensor):
+        exponent = exponent if exponent._data.dtype is _F64 else exponent.to(_dtype.float64)
+    else:
+        exponent = float(exponent)
+    return _into(out, pow(base, exponent))
+
+
+def heaviside(input, values, *, out=None):
+    """0 where input < 0, 1 where input > 0, `values` where input == 0."""
+    _tensor_argument("heaviside", values, name="values")
+    if input._data.dtype is not values._data.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    x, v = input._data, values._data
+    try:
+        value = np.where(x == 0, v, (x > 0).astype(x.dtype))
+    except ValueError:
+        raise _shape_error(input, values) from None
+    result = Tensor._make(as_array(value.astype(x.dtype)))
+    return _into(out, _not_differentiable(result, "heaviside", input, values))
+
+
+# -- logit, sinc, gcd, lcm, isin -----------------------------------------------------------------
+
+
+class LogitBackward0(Node):
+    def apply(self, grad):                          # d log(a / (1 - a)) = 1 / (a (1 - a))
+        a, = self.saved
+        value = grad / (a * (1 - a))
+        eps = self.eps
+        if eps is None:
+            outside = logical_or(a < 0, a > 1)
+            return (where(outside, Tensor._make(np.array(np.nan, a._data.dtype)), value),)
+        outside = logical_or(a < eps, a > 1 - eps)
+        return (where(outside, zeros_like_tensor(grad), value),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def logit(input, eps=None, *, out=None):
+    """`log(p / (1 - p))`, with `p` first clamped to [eps, 1 - eps] when `eps` is given."""
+    x = _float_input(input)
+    work = x                                        # float16 steps round to float16 here
+    if eps is not None and eps >= 0:
+        lo, hi = work.dtype.type(eps), work.dtype.type(1) - work.dtype.type(eps)
+        work = np.where(work < lo, lo, np.where(work > hi, hi, work))
+    one = work.dtype.type(1)
+    ratio = work / (one - work)
+    value = np.where(work == one, np.inf, _correctly_rounded(np.log, np.asarray(ratio)))
+    result = _unary(LogitBackward0, input, np.asarray(value).astype(x.dtype), save_input=True)
+    if result._grad_fn is not None:
+        result._grad_fn.eps = eps
+    return _into(out, result)
+
+
+class SincBackward0(Node):
+    def apply(self, grad):                          # (pi a cos(pi a) - sin(pi a)) / (pi a^2)
+        a, = self.saved
+        a_pi = a * math.pi
+        a_squared_pi = a * a * math.pi
+        value = grad * ((a_pi * cos(a_pi)) - sin(a_pi)) / a_squared_pi
+        return (where(a_squared_pi == 0.0, zeros_like_tensor(value), value),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def sinc(input, *, out=None):
+    """`sin(pi x) / (pi x)`, 1 at 0 (PyTorch rounds pi*x first, as its kernel does)."""
+    x = _float_input(input)
+    work = x.astype(_F32) if x.dtype is _F16 else x
+    product = work.dtype.type(math.pi) * work
+    value = _correctly_rounded(np.sin, np.asarray(product)) / product
+    value = np.where(work == 0, work.dtype.type(1), value).astype(x.dtype)
+    return _into(out, _unary(SincBackward0, input, value, save_input=True))
+
+
+def _integer_binary(name, ufunc):
+    def op(input, other, *, out=None):
+        x, y, dt = operands(input, other)
+        if dt.category != _dtype.INT:
+            _check_broadcast(input, other)
+            raise _not_implemented(name + "_cpu", dt)
+        try:
+            value = ufunc(np.asarray(x), np.asarray(y))
+        except ValueError:
+            raise _shape_error(input, other) from None
+        return _into(out, Tensor._make(as_array(np.asarray(value, dt.np))))
+    op.__name__ = name
+    return op
+
+
+gcd = _integer_binary("gcd", np.gcd)
+lcm = _integer_binary("lcm", np.lcm)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element occurs in `test_elements` (tensors or numbers; nan never does)."""
+    a = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
+    b = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    if a.dtype is _NP_BOOL or b.dtype is _NP_BOOL:
+        raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    return Tensor._make(as_array(np.isin(a, b, invert=invert)))
+
+
+# -- bit shifts -------------------------------------------------------------------------------
+
+
+def _shift_op(left):
+    kernel = "lshift_cpu" if left else "rshift_cpu"
+
+    def op(input, other, *, out=None):
+        """Integer bit shift: PyTorch gives 0 (left) or the sign (right) for shifts past the
+        width or negative, and shifts signed values as unsigned to the left."""
+        if isinstance(input, Tensor):
+            x, y, dt = operands(input, other)
+        else:
+            y, x, dt = operands(other, input)
+        if dt.category != _dtype.INT:
+            raise _not_implemented(kernel, dt)
+        x, y = np.asarray(x, dt.np), np.asarray(y, dt.np)
+        bits = dt.itemsize * 8
+        signed = dt.np.kind == "i"
+        limit = bits if left or not signed else bits - 1
+        count = y.astype(np.int64)
+        if not signed:                              # PyTorch reads the count as signed
+            count = np.where(count >= 1 << (bits - 1), -1, count)
+        bad = (count < 0) | (count >= limit)
+        safe = np.where(bad, 0, count).astype(dt.np)
+        try:
+            if left:
+                unsigned = np.dtype(f"u{dt.itemsize}")
+                value = np.left_shift(x.astype(unsigned), safe.astype(unsigned)).astype(dt.np)
+                value = np.where(bad, np.zeros((), dt.np), value)
+            else:
+                value = np.where(bad, np.right_shift(x, np.array(limit, dt.np)),
+                                 np.right_shift(x, safe))
+        except ValueError:
+            raise _shape_error(input, other) from None
+        return _into(out, Tensor._make(as_array(np.asarray(value, dt.np))))
+    op.__name__ = "bitwise_left_shift" if left else "bitwise_right_shift"
+    return op
+
+
+bitwise_left_shift = _shift_op(True)
+bitwise_right_shift = _shift_op(False)
+
+
+# -- aliases ----------------------------------------------------------------------------------
+
+absolute = abs
+arccos, arcsin, arctan, arctan2 = acos, asin, atan, atan2
+arccosh, arcsinh, arctanh = acosh, asinh, atanh
+fix = trunc
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _where_method(self, condition, other):
+    """`t.where(condition, other)`: `where(condition, t, other)`."""
+    return where(condition, self, other)
+
+
+_NEW_METHODS = (
+    "rsqrt square exp2 expm1 log2 log10 log1p tan asin acos atan atan2 sinh cosh asinh acosh "
+    "atanh erf erfc floor ceil round trunc frac clamp clip clamp_min clamp_max maximum minimum "
+    "fmax fmin fmod lerp nan_to_num isnan isinf isfinite isposinf isneginf signbit isreal "
+    "logical_and logical_or logical_xor logical_not equal allclose isclose hypot logaddexp "
+    "logaddexp2 copysign xlogy deg2rad rad2deg sgn positive addcmul addcdiv float_power "
+    "heaviside absolute arccos arcsin arctan arctan2 arccosh arcsinh arctanh fix greater "
+    "greater_equal less less_equal not_equal logit sinc gcd lcm").split()
+_NEW_INPLACE = (
+    "rsqrt square exp2 expm1 log2 log10 log1p tan asin acos atan atan2 sinh cosh asinh acosh "
+    "atanh erf erfc floor ceil round trunc frac clamp clip clamp_min clamp_max fmod lerp "
+    "nan_to_num logical_and logical_or logical_xor logical_not hypot copysign xlogy deg2rad "
+    "rad2deg sgn addcmul addcdiv heaviside absolute arccos arcsin arctan arctan2 arccosh "
+    "arcsinh arctanh fix eq ne lt le gt ge greater greater_equal less less_equal not_equal "
+    "bitwise_and bitwise_or bitwise_xor bitwise_not logit sinc gcd lcm").split()
+
+
 # -- in-place forms -------------------------------------------------------------------------
 
 
@@ -957,11 +2657,31 @@ def _into(out, result):
     return out
 
 
-# Tensor methods that differ from the functions above (see _methods.py)
-METHODS = {"__invert__": _invert}
+# Tensor methods that differ from the functions above, or that _methods.py does not bind
+# itself (see _methods.py)
+METHODS = {"__invert__": _invert, "where": _where_method,
+           "multiply": mul, "subtract": lambda self, other, *, alpha=1: sub(self, other,
+                                                                             alpha=alpha),
+           "true_divide": lambda self, other: div(self, other)}
+METHODS.update((name, globals()[name]) for name in _NEW_METHODS)
+# In-place forms: `t.name_(...)` writes `name(t, ...)` into t
+INPLACE = {name + "_": globals()[name] for name in _NEW_INPLACE}
+METHODS.update({"__lshift__": bitwise_left_shift, "__rshift__": bitwise_right_shift,
+                "__rlshift__": lambda self, other: bitwise_left_shift(other, self),
+                "__rrshift__": lambda self, other: bitwise_right_shift(other, self),
+                "bitwise_left_shift": bitwise_left_shift,
+                "bitwise_right_shift": bitwise_right_shift})
+INPLACE.update({"__iand__": bitwise_and, "__ior__": bitwise_or, "__ixor__": bitwise_xor,
+                "__ilshift__": bitwise_left_shift, "__irshift__": bitwise_right_shift,
+                "bitwise_left_shift_": bitwise_left_shift,
+                "bitwise_right_shift_": bitwise_right_shift,
+                "multiply_": mul, "true_divide_": lambda self, other: div(self, other),
+                "subtract_": lambda self, other, *, alpha=1: sub(self, other, alpha=alpha)})
 
 # What `ember.<name>` exports from this module (ember/__init__.py star-imports it).
 __all__ = ["abs", "add", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "cos", "div",
            "eq", "exp", "floor_divide", "ge", "gt", "le", "log", "lt", "mul", "ne", "neg",
            "pow", "reciprocal", "relu", "remainder", "rsub", "sigmoid", "sign", "sin",
-           "sqrt", "sub", "tanh", "where"]
+           "sqrt", "sub", "tanh", "where"] + _NEW_METHODS + ["bitwise_left_shift",
+                                                            "bitwise_right_shift", "isin"]
+__all__ = sorted(set(__all__) - {"positive"} | {"positive"})
