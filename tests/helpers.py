@@ -306,3 +306,28 @@ def numerical_gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         if not np.allclose(g, numeric, atol=atol, rtol=rtol, equal_nan=True):
             raise AssertionError(f"input {i}: analytical gradient\n{g}\n!= numerical\n{numeric}")
     return True
+
+
+def raised(fn, T):
+    """The exception `fn(T)` raises, or None."""
+    try:
+        fn(T)
+    except Exception as exc:  # noqa: BLE001 - the exception is the result
+        return exc
+    return None
+
+
+def same_error(fn, gist, exact=False):
+    """`fn(torch)` raises with `gist` in its message (else the test is wrong); `fn(ember)` must
+    raise the same exception type with `gist` too (with `exact`, the very same message)."""
+    t_exc = raised(fn, torch)
+    assert t_exc is not None, "test is wrong: torch did not raise"
+    assert gist in str(t_exc), f"test is wrong: torch said {t_exc}"
+    e_exc = raised(fn, ember)
+    assert e_exc is not None, f"torch raised {type(t_exc).__name__}({t_exc}); ember did not"
+    assert type(e_exc).__name__ == type(t_exc).__name__, \
+        f"torch raised {type(t_exc).__name__}({t_exc}), ember {type(e_exc).__name__}({e_exc})"
+    assert gist in str(e_exc), f"torch: {t_exc}\nember: {e_exc}"
+    if exact:
+        assert str(e_exc) == str(t_exc)
+    return t_exc, e_exc

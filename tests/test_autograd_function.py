@@ -13,6 +13,7 @@ from helpers import assert_same
 import ember
 
 torch = pytest.importorskip("torch")
+from helpers import raised, same_error  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -59,25 +60,8 @@ def both(fn):
     return t
 
 
-def raised(fn, T):
-    try:
-        fn(T)
-    except Exception as exc:  # noqa: BLE001 - the exception is the result
-        return exc
-    return None
 
 
-def same_error(fn, gist):
-    """torch raises with `gist` in its message; ember must raise the same type with `gist`."""
-    t_exc = raised(fn, torch)
-    assert t_exc is not None, "test is wrong: torch did not raise"
-    assert gist in str(t_exc), f"test is wrong: torch said {t_exc}"
-    e_exc = raised(fn, ember)
-    assert e_exc is not None, f"torch raised {type(t_exc).__name__}({t_exc}); ember did not"
-    assert type(e_exc).__name__ == type(t_exc).__name__, \
-        f"torch raised {type(t_exc).__name__}({t_exc}), ember {type(e_exc).__name__}({e_exc})"
-    assert gist in str(e_exc), f"torch: {t_exc}\nember: {e_exc}"
-    return t_exc, e_exc
 
 
 def grad_of(T, outputs, inputs, **kwargs):

@@ -4,6 +4,8 @@ Each scenario is a function of the library module `T` (it uses `T.autograd.funct
 runs with both libraries; values (float64, to 1e-12), the tuple-or-tensor structure of the
 results, `requires_grad` of the results, and errors (type and message) must agree.
 """
+import functools
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,10 @@ from helpers import assert_same
 import ember
 
 torch = pytest.importorskip("torch")
+from helpers import raised, same_error as _same_error  # noqa: E402
+
+# messages here are compared whole unless a test says otherwise
+same_error = functools.partial(_same_error, exact=True)
 
 
 @pytest.fixture(autouse=True)
@@ -46,28 +52,8 @@ def both(fn):
     return t
 
 
-def raised(fn, T):
-    try:
-        fn(T)
-    except Exception as exc:  # noqa: BLE001 - the exception is the result
-        return exc
-    return None
 
 
-def same_error(fn, gist, exact=True):
-    """torch raises with `gist` in its message; ember raises the same type, and the same
-    message (or, with exact=False, one that contains `gist`)."""
-    t_exc = raised(fn, torch)
-    assert t_exc is not None, "test is wrong: torch did not raise"
-    assert gist in str(t_exc), f"test is wrong: torch said {t_exc}"
-    e_exc = raised(fn, ember)
-    assert e_exc is not None, f"torch raised {type(t_exc).__name__}({t_exc}); ember did not"
-    assert type(e_exc).__name__ == type(t_exc).__name__, \
-        f"torch raised {type(t_exc).__name__}({t_exc}), ember {type(e_exc).__name__}({e_exc})"
-    if exact:
-        assert str(e_exc) == str(t_exc)
-    else:
-        assert gist in str(e_exc), f"torch: {t_exc}\nember: {e_exc}"
 
 
 def F(T):

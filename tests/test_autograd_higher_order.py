@@ -20,6 +20,7 @@ from helpers import assert_same
 import ember
 
 torch = pytest.importorskip("torch")
+from helpers import raised  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -52,12 +53,6 @@ def both(fn, **tolerance):
     return t
 
 
-def raised(fn, T):
-    try:
-        fn(T)
-    except Exception as exc:  # noqa: BLE001 - the exception is the result
-        return exc
-    return None
 
 
 def tensor(T, array, requires_grad=False):

@@ -18,6 +18,7 @@ import pytest
 import ember
 
 torch = pytest.importorskip("torch")
+from helpers import raised, same_error  # noqa: E402
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -62,26 +63,8 @@ def both(fn):
     return t
 
 
-def raised(fn, T):
-    try:
-        fn(T)
-    except Exception as exc:  # noqa: BLE001
-        return exc
-    return None
 
 
-def same_error(fn, gist, exact=False):
-    t_exc = raised(fn, torch)
-    assert t_exc is not None, "test is wrong: torch did not raise"
-    assert gist in str(t_exc), f"test is wrong: torch said {t_exc}"
-    e_exc = raised(fn, ember)
-    assert e_exc is not None, f"torch raised {type(t_exc).__name__}({t_exc}); ember did not"
-    assert type(e_exc).__name__ == type(t_exc).__name__, \
-        f"torch raised {type(t_exc).__name__}({t_exc}), ember {type(e_exc).__name__}({e_exc})"
-    assert gist in str(e_exc), f"torch: {t_exc}\nember: {e_exc}"
-    if exact:
-        assert str(e_exc) == str(t_exc)
-    return t_exc, e_exc
 
 
 def caught_warnings(fn, T):
