@@ -498,3 +498,16 @@ def test_docstring_examples(module, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     failed, _ = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert failed == 0
+
+
+def test_collapse_modules_groups_each_module_call_without_tagging():
+    # nn.Module records which graph nodes each call made; the drawing boxes them per module.
+    nn = pytest.importorskip("ember.nn")
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    loss = model(ember.ones(5, 3)).pow(2).mean()
+    source = ember.viz.draw(loss, collapse_modules=True).source
+    boxes = dict(re.findall(r'\bm\d+ \[label="([^\\"]+)\\n([^\\"]+?)\\n', source))
+    # by hand: a Linear call is addmm of the input with the transposed weight; ReLU one relu
+    assert boxes == {"Linear #1": "2 ops: AddmmBackward0, TBackward0",
+                     "ReLU #1": "1 ops: ReluBackward0",
+                     "Linear #2": "2 ops: AddmmBackward0, TBackward0"}

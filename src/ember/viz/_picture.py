@@ -223,19 +223,58 @@ def build_spec(graph, show_values=True, show_grads=True):
     return {"nodes": nodes, "edges": edges, "caption": caption(graph)}
 
 
-def _module_of(v):
+def _module_of(v, calls=None):
     if v.node is None:
         return None
     metadata = v.node.__dict__.get("_metadata")   # read without creating it
-    return None if not metadata else metadata.get(MODULE_KEY)
+    if metadata and MODULE_KEY in metadata:
+        return metadata[MODULE_KEY]
+    return _innermost_call(v.node._sequence_nr, calls or ())
+
+
+def _recorded_calls(graph):
+    """The nn.Module calls whose node numbers overlap this graph's, with a label each
+    ("Linear #2": the class and which object of that class, in order of first call)."""
+    try:
+        from ..nn.modules.module import module_calls
+    except ImportError:
+        return ()
+    numbers = [v.node._sequence_nr for v in graph.ops if v.node is not None]
+    if not numbers:
+        return ()
+    low, high = min(numbers), max(numbers)
+    calls = []
+    for first, last, ref in module_calls:
+        if last < low or first > high:
+            continue
+        module = ref()
+        if module is not None:
+            calls.append((first, last, module))
+    labels, count = {}, {}
+    for _, _, module in calls:
+        if id(module) not in labels:
+            kind = type(module).__name__
+            count[kind] = count.get(kind, 0) + 1
+            labels[id(module)] = f"{kind} #{count[kind]}"
+    return [(first, last, labels[id(module)]) for first, last, module in calls]
+
+
+def _innermost_call(number, calls):
+    """The label of the smallest recorded call whose node numbers include `number`."""
+    best = None
+    for first, last, label in calls:
+        if first < number < last and (best is None or last - first < best[1] - best[0]):
+            best = (first, last, label)
+    return None if best is None else best[2]
 
 
 def collapse(graph, spec):
     """Merge the boxes of each module call into one box (see MODULE_KEY)."""
     group = {}
     members = {}
+    calls = _recorded_calls(graph)
     for v in graph.ops:
-        module = _module_of(v)
+        module = _module_of(v, calls)
         if module is not None:
             gid = "m" + str(list(members).index(module) if module in members else len(members))
             members.setdefault(module, []).append(v)
@@ -250,7 +289,7 @@ def collapse(graph, spec):
             nodes.append(node)
         elif gid not in placed:
             placed.add(gid)
-            module = _module_of(by_id[node["id"]])
+            module = _module_of(by_id[node["id"]], calls)
             vs = members[module]
             last = max(vs, key=lambda v: v.node._sequence_nr)     # the module's output
             kinds = sorted({v.op_name for v in vs})

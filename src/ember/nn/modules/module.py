@@ -13,12 +13,13 @@ dictionaries, recursively through the sub-modules, in the order they were assign
 import itertools
 import warnings
 import weakref
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict, deque, namedtuple
 
 from ... import _dtype
 from ..._device import check_cpu, device as _device
 from ..._tensor import Tensor
 from ...autograd import grad_mode
+from ...autograd.graph import _sequence
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module", "RemovableHandle", "register_module_forward_pre_hook",
@@ -84,6 +85,9 @@ def _addindent(s_, num_spaces):
 
 # hooks run by every module (PyTorch's `register_module_forward_*_hook`)
 _global_forward_pre_hooks = OrderedDict()
+
+# The recent module calls: (first node number, last node number, weak ref to the module).
+module_calls = deque(maxlen=100_000)
 _global_forward_hooks = OrderedDict()
 _global_forward_hooks_always_called = OrderedDict()
 
@@ -377,10 +381,16 @@ class Module:
     # -- calling: forward, with hooks around it ------------------------------------------------
 
     def __call__(self, *args, **kwargs):
+        first = next(_sequence)
         if not (self._forward_hooks or self._forward_pre_hooks
                 or _global_forward_hooks or _global_forward_pre_hooks):
-            return self.forward(*args, **kwargs)      # the common case: no hooks at all
-        return self._call_with_hooks(args, kwargs)
+            result = self.forward(*args, **kwargs)    # the common case: no hooks at all
+        else:
+            result = self._call_with_hooks(args, kwargs)
+        # the graph nodes this call made are those numbered between the two marks
+        # (ember.viz.draw(..., collapse_modules=True) groups them into one box)
+        module_calls.append((first, next(_sequence), weakref.ref(self)))
+        return result
 
     def _call_with_hooks(self, args, kwargs):
         result = None
