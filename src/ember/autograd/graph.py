@@ -18,6 +18,7 @@ _sequence = itertools.count()  # creation order; backward runs later-created nod
 _LEAF_SEQUENCE = 1 << 62
 _NO_EDGE = (None, 0)
 _NUMBERS = frozenset((float, int, bool, complex))
+_NOT_A_TENSOR = object()
 
 
 class Node:
@@ -57,13 +58,20 @@ class Node:
         """Keep what the derivative needs. Tensors remember their version, so an in-place
         change made before backward is caught instead of giving a silently wrong gradient."""
         self._saved = values
-        self._versions = tuple(map(_version_of, values))
-        if any(getattr(v, "_inference", False) for v in values):
-            raise RuntimeError("Inference tensors cannot be saved for backward. Please do not "
-                               "use Tensors created in inference mode in computation tracked by "
-                               "autograd. To work around this, you can make a clone to get a "
-                               "normal tensor and use it in autograd, or use `torch.no_grad()` "
-                               "instead of `torch.inference_mode()`.")
+        versions = []
+        for value in values:
+            counter = getattr(value, "_version_counter", _NOT_A_TENSOR)
+            if counter is _NOT_A_TENSOR:
+                versions.append(None)         # a Python number, a shape, None: no version
+                continue
+            if value._inference:
+                raise RuntimeError(
+                    "Inference tensors cannot be saved for backward. Please do not use Tensors "
+                    "created in inference mode in computation tracked by autograd. To work "
+                    "around this, you can make a clone to get a normal tensor and use it in "
+                    "autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
+            versions.append(0 if counter is None else counter[0])
+        self._versions = tuple(versions)
 
     def save_output(self, out):
         """Keep this node's own output. Only its array and version counter are stored (the
