@@ -290,3 +290,76 @@ WORKLOADS.update({
     "add_1000": {"kind": "inprocess", "fn": add_1000,
                  "targets": {"time": 1.2, "cpu": None}},
 })
+
+
+# ----------------------------------------------------- training steps of the nn issue (issue 5)
+def _train_step(torch, scale, build, x_shape):
+    """Median ms of one SGD step (zero_grad, forward, cross-entropy, backward, step) of the
+    model `build(torch)` on a fixed batch of 64 made with NumPy (the same under both systems)."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x = torch.tensor(rng.standard_normal(x_shape).astype(np.float32))
+    y = torch.tensor(rng.integers(0, 10, 64))
+    torch.manual_seed(0)
+    model = build(torch)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+
+    def one():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(3):                                    # warm-up
+        one()
+    times, cpu = [], []
+    for _ in range(max(3, round(20 * scale))):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        loss = one()
+        times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return {"value": statistics.median(times) * 1e3, "unit": "ms/step",
+            "check": float(loss.item()), "cpu": statistics.median(cpu) * 1e3,
+            "spread": [min(times) * 1e3, max(times) * 1e3]}
+
+
+def mlp_step(torch, scale=1.0):
+    """The issue's MLP step: batch 64, 784-256-128-10 with ReLU, cross-entropy, SGD."""
+    nn = torch.nn
+    return _train_step(torch, scale, lambda T: nn.Sequential(
+        nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10)),
+        (64, 784))
+
+
+class _LeNetShape:
+    """conv 1->10 k5, maxpool 2, conv 10->20 k5, maxpool 2, linear 320->10 (the issue's CNN)."""
+
+    @staticmethod
+    def build(torch):
+        nn, F = torch.nn, torch.nn.functional
+
+        class LeNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
+                self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
+                self.fc = nn.Linear(320, 10)
+
+            def forward(self, x):
+                x = F.relu(F.max_pool2d(self.conv1(x), 2))
+                x = F.relu(F.max_pool2d(self.conv2(x), 2))
+                return self.fc(x.view(-1, 320))
+        return LeNet()
+
+
+def cnn_step(torch, scale=1.0):
+    """The issue's LeNet-style CNN step: batch 64, 1x28x28."""
+    return _train_step(torch, scale, _LeNetShape.build, (64, 1, 28, 28))
+
+
+WORKLOADS.update({
+    "mlp_step": {"kind": "inprocess", "fn": mlp_step, "targets": {"time": None, "cpu": None}},
+    "cnn_step": {"kind": "inprocess", "fn": cnn_step, "targets": {"time": 2.0, "cpu": None}},
+})
