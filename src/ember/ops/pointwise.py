@@ -1576,13 +1576,15 @@ class MinimumBackward0(_MaxMinBackward):
     greater = False
 
 
-def _maximum_minimum(name, node_cls, greater):
+def _elementwise_choice(name, node_cls, choose):
+    """maximum/minimum/fmax/fmin: `choose(x, y)` picks each element from one operand; the
+    node sends each element's gradient to the operand it came from."""
     def op(input, other, *, out=None):
         _tensor_argument(name, other)
         x, y, dt = operands(input, other)
         x, y = np.asarray(x), np.asarray(y)
         try:
-            value = _pick(x, y, greater, (x.shape, y.shape))
+            value = choose(x, y)
         except ValueError:
             raise _shape_error(input, other) from None
         result = wrap(value, dt)
@@ -1593,6 +1595,11 @@ def _maximum_minimum(name, node_cls, greater):
         return _into(out, result)
     op.__name__ = name
     return op
+
+
+def _maximum_minimum(name, node_cls, greater):
+    return _elementwise_choice(name, node_cls,
+                               lambda x, y: _pick(x, y, greater, (x.shape, y.shape)))
 
 
 maximum = _maximum_minimum("maximum", MaximumBackward0, True)
@@ -1622,26 +1629,12 @@ class FminBackward0(_FmaxFminBackward):
 
 
 def _fmax_fmin(name, node_cls, greater):
-    def op(input, other, *, out=None):
-        _tensor_argument(name, other)
-        x, y, dt = operands(input, other)
-        x, y = np.asarray(x), np.asarray(y)
-        try:
-            if x.dtype.kind == "b":
-                value = (x | y) if greater else (x & y)
-            else:
-                keep = (x >= y) if greater else (x <= y)
-                value = np.where(keep | (y != y), x, y)
-        except ValueError:
-            raise _shape_error(input, other) from None
-        result = wrap(value, dt)
-        if grad_mode.enabled and (input._requires_grad or other._requires_grad):
-            node = node_cls(input, other)
-            node.save_for_backward(input, other)
-            result._requires_grad, result._grad_fn = True, node
-        return _into(out, result)
-    op.__name__ = name
-    return op
+    def choose(x, y):
+        if x.dtype.kind == "b":
+            return (x | y) if greater else (x & y)
+        keep = (x >= y) if greater else (x <= y)
+        return np.where(keep | (y != y), x, y)        # a nan loses to a number
+    return _elementwise_choice(name, node_cls, choose)
 
 
 fmax = _fmax_fmin("fmax", FmaxBackward0, True)
