@@ -15,6 +15,16 @@ from . import anomaly_mode, grad_mode
 from .graph import AccumulateGrad
 
 _newest_first = attrgetter("_sequence_nr")
+_final_callbacks = None     # the running pass's queue_callback list; None outside backward
+
+
+def queue_callback(callback):
+    """Run `callback()` when the backward pass now running has finished (PyTorch's
+    `Variable._execution_engine.queue_callback`): DistributedDataParallel waits there for the
+    gradient averages it started during the pass."""
+    if _final_callbacks is None:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _final_callbacks.append(callback)
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
@@ -39,10 +49,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
     for (node, output_nr), grad in zip(roots, root_grads):
         _add(buffers, node, output_nr, grad)
 
+    global _final_callbacks
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph        # the backward pass is itself recorded if asked
     special = captured is not None or only_leaves is not None
     run = _Run(buffers, special, where, captured, only_leaves)
+    outer_callbacks, _final_callbacks = _final_callbacks, []   # a hook may run a nested pass
     try:
         for node in ops:
             if type(node) is AccumulateGrad:
@@ -82,8 +94,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
                     leaf_edges[next_node] = remaining
                     if remaining == 0 and next_node in buffers:
                         run.leaf(next_node)   # its last gradient is in: accumulate now
+        callbacks = _final_callbacks
+        for callback in callbacks:            # a callback may queue another: the list grows
+            callback()
     finally:
         grad_mode.enabled = previous_mode
+        _final_callbacks = outer_callbacks
     return captured
 
 
