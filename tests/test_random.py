@@ -933,3 +933,92 @@ def test_does_not_import_torch():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout.decode().strip() == "[]"
+
+
+# -- the fast paths (issue 6 speed work) -------------------------------------------------------
+
+def test_fast_kernel_matches_the_reference():
+    """The sampler's float32 kernel (`_log_radius_lanes`, `_sincos_lanes`: fewer passes, exact
+    float32 shortcuts) against the step-by-step `_log_ps`/`_sincos_ps` with every FMA rounded
+    once (the repaired emulation), on every 97th of the 2**24 inputs (all of them with
+    EMBER_EXHAUSTIVE=1), including both ends k = 0 and k = 2**24 - 1."""
+    step = 1 if os.environ.get("EMBER_EXHAUSTIVE") else 97
+    k_all = np.concatenate([np.arange(0, 1 << 24, step), [1, 2, (1 << 24) - 2, (1 << 24) - 1]])
+    scratch = R._Scratch()
+    for start in range(0, len(k_all), R._LANES):
+        k = k_all[start:start + R._LANES].astype(np.int32)
+        u = k.astype(np.float32) * np.float32(2.0 ** -24)
+        radius_ref = R._log_ps(np.float32(1) - u, _repaired_fma) * np.float32(-2)
+        np.sqrt(radius_ref, out=radius_ref)
+        sin_ref, cos_ref = R._sincos_ps(R._TWO_PI_F * u, _repaired_fma)
+        radius = R._log_radius_lanes(k.copy(), scratch).copy()
+        sin, cos = R._sincos_lanes(k.copy(), scratch)
+        assert np.array_equal(radius.view(np.int32), radius_ref.view(np.int32))
+        assert np.array_equal(sin.view(np.int32), sin_ref.view(np.int32))
+        assert np.array_equal(cos.view(np.int32), cos_ref.view(np.int32))
+
+
+@pytest.mark.parametrize("pre", [0, 1, 2, 7])
+def test_bulk_word_draws_match_single_words(pre):
+    """`_fill32` (two words per engine call, halves swapped) and `_words64` give the stream
+    `_words` gives, at sizes around their switch points and from odd positions."""
+    for n in (0, 1, 2, 31, 32, 33, 63, 64, 65, 100, 16383, 16384, 16385, 2 * 8192 + 3):
+        a, b = ember.Generator().manual_seed(11), ember.Generator().manual_seed(11)
+        a._words(pre)
+        b._words(pre)
+        assert np.array_equal(a._words32(n), b._words(n).astype(np.uint32)), (n, pre)
+        w = b._words(2 * n)
+        assert np.array_equal(a._words64(n), (w[0::2] << np.uint64(32)) | w[1::2]), (n, pre)
+        assert np.array_equal(a.get_state().numpy(), b.get_state().numpy())
+
+
+def test_bulk_draws_after_set_state_with_pending_words():
+    """After set_state to a position PyTorch has not twisted from, bulk draws first use the
+    pending words, then the engine."""
+    for left, nxt in ((3, 100), (2, 623), (200, 5), (1, 624)):
+        state = torch.Generator().manual_seed(5).get_state()
+        state[8:12] = torch.tensor([left], dtype=torch.int32).view(torch.uint8)
+        state[16:24] = torch.tensor([nxt], dtype=torch.int64).view(torch.uint8)
+        g = ember.Generator().set_state(ember.tensor(state.numpy()))
+        tg = torch.Generator().set_state(state)
+        assert_bits(ember.randn(300, generator=g), torch.randn(300, generator=tg))
+        assert_bits(ember.rand(301, generator=g), torch.rand(301, generator=tg))
+        assert_bits(ember.rand(70, dtype=ember.float64, generator=g),
+                    torch.rand(70, dtype=torch.float64, generator=tg))
+        assert_state(g, tg)
+
+
+@needs_avx2
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_randn_across_pass_boundaries(dtype):
+    """Sizes around the kernel's pass length (`_LANES` lanes = 2 * _LANES values) and its
+    multiples, with and without a tail block."""
+    per_pass = 2 * R._LANES
+    sizes = [per_pass - 1, per_pass, per_pass + 1, per_pass + 16, 2 * per_pass + 5]
+    run_both(lambda m: [m.randn(n, dtype=getattr(m, dtype)) for n in sizes], 3, "randn big")
+
+
+@needs_avx2
+def test_normal_mean_std_large_and_signed_zero_mean():
+    def program(m):
+        return [m.empty(40000).normal_(0.0, 0.02), m.empty(40000).normal_(1.5, 2.0),
+                m.empty(40001, dtype=m.float64).normal_(0.0, 0.02),
+                m.empty(32).normal_(-0.0, 2.0), m.empty(32).normal_(-0.0, 1.0),
+                m.empty(40000, dtype=m.float16).normal_(0.0, 3.0)]
+    run_both(program, 8, "normal_ large")
+
+
+def test_numpy_libm_check_and_fallback_agree(monkeypatch):
+    """The float64 kernel gives the same bits through NumPy's log/cos/sin and through math."""
+    ember.manual_seed(4)
+    fast = ember.randn(1000, dtype=ember.float64)
+    monkeypatch.setattr(R, "_LIBM_NUMPY", False)
+    ember.manual_seed(4)
+    slow = ember.randn(1000, dtype=ember.float64)
+    assert_bits(fast, slow)
+
+
+def test_uniform_large_chunks():
+    run_both(lambda m: [m.empty(40000).uniform_(-0.1, 0.1), m.empty(40000).uniform_(1, 3),
+                        m.empty(33000, dtype=m.float16).uniform_(-2, 2),
+                        m.empty(40000, dtype=m.float64).uniform_(-1, 1)], 6, "uniform large")

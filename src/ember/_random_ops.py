@@ -34,12 +34,13 @@ come from 2**24 possible uniforms only, and it was checked against the repaired 
 every one of them (see tests/test_random.py, `test_fast_fma_exhaustive`).
 """
 import math
+import threading
 import warnings
 
 import numpy as np
 
 from . import _dtype
-from ._device import check_cpu
+from . import _backend
 from ._tensor import _C_NAMES as _CPP_TYPE_NAMES, Tensor
 from .autograd import grad_mode, no_grad
 from .autograd.graph import Node
@@ -52,7 +53,6 @@ F64 = np.dtype(np.float64)
 C64 = np.dtype(np.complex64)
 C128 = np.dtype(np.complex128)
 I64 = np.dtype(np.int64)
-U64 = np.dtype(np.uint64)
 
 _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
@@ -231,48 +231,219 @@ def _sincos_ps(theta, fma=_fma_double_rounded):
     return sin, cos
 
 
-_CHUNK = 8192                                     # lanes per pass: temporaries stay in cache
+# -- the fast kernel: the same operations, fewer and cheaper NumPy passes -------------------------
+#
+# `_log_ps` and `_sincos_ps` above follow the specification step by step; the sampler runs the
+# version below, which gives the same bits on every one of the 2**24 possible inputs
+# (tests/test_random.py, `test_fast_kernel_matches_the_reference`) and differs in three ways:
+# - an FMA whose product is exact in float32 (`e*Q2`, `y*DP0`, `y*DP1`: a small integer times
+#   a constant with few significant bits) is a float32 multiply and add, rounded once anyway;
+# - the remaining FMAs multiply in float64 (exact) and round the sum to float32 once, as
+#   `_fma_double_rounded` does;
+# - everything runs in preallocated arrays, `_LANES` lanes at a time, so that no pass
+#   allocates: a fresh array above 128 KiB is new pages from the kernel each time, and those
+#   page faults cost more than the arithmetic.
+
+_LANES = 16384                                    # lanes per pass (log and sincos: 8 per block)
+_THETA_STEP = np.float32(float(_TWO_PI_F) * 2.0 ** -24)   # 2pi_f * U24 == k * this, exactly
+_DP0, _DP1 = np.float32(_DP[0]), np.float32(_DP[1])
+_LOG_Q2_F = np.float32(_LOG_Q2)
+_MINUS_TWO = np.float32(-2)
+_LOG_OFFSET = 0x3F800000 - 0x3F3504F3             # moves mantissas >= sqrt(1/2) up one binade
 
 
-def _box_muller_blocks32(blocks, mean, std):
-    """Transform float32 uniforms shaped (k, 16) in place into normals, block by block."""
+class _Scratch(threading.local):
+    """Per-thread arrays of `_LANES` lanes, reused by every call of the float32 kernel."""
+
+    def __init__(self):
+        n = _LANES
+        self.words = np.empty(16 * (n // 8), np.uint32)
+        self.split = np.empty(2 * n, np.uint32)
+        self.ints = [np.empty(n, np.int32) for _ in range(2)]
+        self.f32 = [np.empty(n, F32) for _ in range(8)]
+        self.f64 = [np.empty(n, F64) for _ in range(2)]
+        self.res = np.empty(2 * n, F32)
+
+
+_scratch = _Scratch()
+
+
+def _log_radius_lanes(k, s):
+    """sqrt(-2 * log_ps(1 - k * 2**-24)) for the masked words k (int32, overwritten)."""
+    L = k.shape[0]
+    x, e, z, y, tmp = (a[:L] for a in s.f32[:5])
+    ei = s.ints[0][:L]
+    x64, t = s.f64[0][:L], s.f64[1][:L]
+    np.subtract(1 << 24, k, out=k)                # x = (2**24 - k) * 2**-24, exactly
+    np.copyto(x, k, casting="unsafe")
+    x *= np.float32(2.0 ** -24)
+    # steps L1-L4 on the bits: e and the mantissa m reduced to [sqrt(1/2), sqrt(2)) at once
+    ix = k
+    np.add(x.view(np.int32), _LOG_OFFSET, out=ix)
+    np.right_shift(ix, 23, out=ei)
+    ei -= 127
+    np.copyto(e, ei, casting="unsafe")
+    np.bitwise_and(ix, 0x7FFFFF, out=ix)
+    ix += 0x3F3504F3
+    xr = x
+    np.subtract(ix.view(F32), _ONE, out=xr)
+    np.multiply(xr, xr, out=z)
+    np.copyto(x64, xr)
+    np.multiply(x64, _LOG_P[0], out=t)            # Horner, steps L5-L6
+    np.add(t, _LOG_P[1], out=y, casting="same_kind")
+    for p in _LOG_P[2:]:
+        np.multiply(y, x64, out=t)
+        np.add(t, p, out=y, casting="same_kind")
+    y *= xr
+    np.multiply(e, _LOG_Q1, out=tmp)              # L7: fma(y, z, e*Q1)
+    np.multiply(y, z, out=t, dtype=F64)
+    np.add(t, tmp, out=y, casting="same_kind")
+    np.multiply(z, _HALF, out=tmp)
+    y -= tmp
+    xr += y
+    e *= _LOG_Q2_F                                # exact: |e| <= 24, Q2 has 9 bits
+    e += xr
+    e *= _MINUS_TWO
+    return np.sqrt(e, out=e)
+
+
+def _sincos_lanes(k, s):
+    """(sin, cos) of 2pi_f * (k * 2**-24) for the masked words k (int32), as sincos_ps."""
+    L = k.shape[0]
+    th, r, z, c, sn, tmp = (a[:L] for a in s.f32[2:8])
+    j, ti = s.ints[0][:L], s.ints[1][:L]
+    z64, t = s.f64[0][:L], s.f64[1][:L]
+    np.copyto(th, k, casting="unsafe")
+    th *= _THETA_STEP
+    np.multiply(th, _FOPI, out=tmp)               # S1: the octant
+    np.copyto(j, tmp, casting="unsafe")           # truncation, as cvttps2dq
+    j += 1
+    j &= ~1
+    yv = tmp
+    np.copyto(yv, j, casting="unsafe")
+    np.multiply(yv, _DP0, out=r)                  # S2: y is 0, 2, 4, 6 or 8, so y*DP0 and
+    r += th                                       # y*DP1 are exact in float32
+    np.multiply(yv, _DP1, out=th)
+    r += th
+    np.multiply(yv, _DP[2], out=t, dtype=F64)
+    np.add(t, r, out=r, casting="same_kind")
+    np.multiply(r, r, out=z)
+    np.copyto(z64, z)
+    np.multiply(z64, _COS_C[0], out=t)            # S3: the cosine polynomial
+    np.add(t, _COS_C[1], out=c, casting="same_kind")
+    np.multiply(c, z64, out=t)
+    np.add(t, _COS_C[2], out=c, casting="same_kind")
+    c *= z
+    np.multiply(c, z64, out=t)
+    np.multiply(z, _HALF, out=th)
+    np.subtract(t, th, out=c, casting="same_kind")
+    c += _ONE
+    np.multiply(z64, _SIN_C[0], out=t)            # S4: the sine polynomial
+    np.add(t, _SIN_C[1], out=sn, casting="same_kind")
+    np.multiply(sn, z64, out=t)
+    np.add(t, _SIN_C[2], out=sn, casting="same_kind")
+    sn *= z
+    np.multiply(r, sn, out=t, dtype=F64)
+    np.add(t, r, out=sn, casting="same_kind")
+    # S5-S9: where j & 2 the two polynomials trade places (a bitwise select: np.where and
+    # copyto(where=) are several times slower), then the signs
+    ci, si = c.view(np.int32), sn.view(np.int32)
+    np.left_shift(j, 30, out=ti)
+    ti >>= 31                                     # all ones where j & 2
+    diff = tmp.view(np.int32)
+    np.bitwise_xor(ci, si, out=diff)
+    diff &= ti
+    ci ^= diff
+    si ^= diff
+    np.bitwise_and(j, 4, out=ti)                  # sin's sign: j & 4
+    ti <<= 29
+    si ^= ti
+    j += 2                                        # cos's sign: ~(j - 2) & 4 == (j + 2) & 4
+    j &= 4
+    j <<= 29
+    ci ^= j
+    return sn, c
+
+
+def _normal32_fill(gen, out):
+    """Fill `out` (float32, contiguous, a multiple of 16 long) with standard normals, drawing
+    one word per value: PyTorch's AVX2 Box-Muller block by block (cos of the first 8
+    uniforms' radius, then sin), before mean and std."""
+    s = _scratch
+    rows_per_pass = _LANES // 8
+    blocks = out.shape[0] // 16
+    for r0 in range(0, blocks, rows_per_pass):
+        rows = min(rows_per_pass, blocks - r0)
+        L = 8 * rows
+        words = gen._fill32(s.words[:16 * rows])
+        # first halves of the blocks (log lanes), then second halves (sincos lanes)
+        k = s.split[:2 * L]
+        np.copyto(k.view("V32").reshape(2, rows), words.view("V32").reshape(rows, 2).T)
+        k &= np.uint32(0xFFFFFF)
+        ki = k.view(np.int32)
+        radius = _log_radius_lanes(ki[:L], s)
+        sin, cos = _sincos_lanes(ki[L:], s)
+        res = s.res[:2 * L]
+        np.multiply(cos, radius, out=res[:L])
+        np.multiply(sin, radius, out=res[L:])
+        part = out[16 * r0:16 * (r0 + rows)]
+        np.copyto(part.view("V32").reshape(rows, 2), res.view("V32").reshape(2, rows).T)
+    return out
+
+
+def _scale32(v, mean, std):
+    """FMA32(v, std, mean) in place on float32 normals (v + 0 when std is 1 and mean 0: the
+    kernel's FMA turns -0 into +0)."""
     mean32, std32 = np.float32(mean), np.float32(std)
-    plain = std32 == 1 and mean32 == 0
-    rows = max(1, _CHUNK // 8)
-    for r0 in range(0, blocks.shape[0], rows):
-        part = blocks[r0:r0 + rows]
-        u1 = _ONE - part[:, :8].reshape(-1)
-        theta = _TWO_PI_F * part[:, 8:].reshape(-1)
-        radius = _log_ps(u1)
-        radius *= np.float32(-2)
-        np.sqrt(radius, out=radius)
-        sin, cos = _sincos_ps(theta)
-        cos *= radius
-        sin *= radius
-        if plain:                                 # FMA(v, 1, 0) is v + 0 (turns -0 into +0)
-            cos += np.float32(0)
-            sin += np.float32(0)
-        elif mean32 == 0:                         # v*std is exact in double: one rounding
-            cos = (np.multiply(cos, std32, dtype=F64) + 0.0).astype(F32)
-            sin = (np.multiply(sin, std32, dtype=F64) + 0.0).astype(F32)
-        else:
-            cos = _fma32(cos, std32, mean32)
-            sin = _fma32(sin, std32, mean32)
-        part[:, :8] = cos.reshape(-1, 8)
-        part[:, 8:] = sin.reshape(-1, 8)
-    return blocks
+    if mean32 == 0:
+        if std32 != 1:                            # v*std rounded once, as FMA(v, std, 0)
+            v *= std32
+        v += mean32                               # +0 or -0, as the FMA adds it
+        return v
+    v[...] = _fma32(v, std32, mean32)
+    return v
+
+
+def _numpy_uses_libm():
+    """Whether NumPy's float64 log, cos and sin give the C library's results, as PyTorch's
+    float64 kernel calls them. NumPy calls the C library unless it has SIMD loops of its own
+    for the CPU (AVX-512 builds); the check runs once, on 4096 values of each input kind."""
+    global _LIBM_NUMPY
+    if _LIBM_NUMPY is None:
+        u = np.random.Generator(np.random.MT19937(12345)).random(4096)
+        x = (1.0 - u).tolist()
+        theta = (_TWO_PI_D * u).tolist()
+        _LIBM_NUMPY = (np.array_equal(np.log(x), list(map(math.log, x)))
+                       and np.array_equal(np.cos(theta), list(map(math.cos, theta)))
+                       and np.array_equal(np.sin(theta), list(map(math.sin, theta))))
+    return _LIBM_NUMPY
+
+
+_LIBM_NUMPY = None
 
 
 def _box_muller_blocks64(blocks, mean, std):
-    """The float64 block kernel (C library log/cos/sin, as Python's math calls them)."""
+    """The float64 block kernel (C library log/cos/sin, through NumPy when it calls them,
+    else through `math`)."""
     a = blocks[:, :8].reshape(-1)
     b = blocks[:, 8:].reshape(-1)
     k = a.shape[0]
-    lg = np.fromiter(map(math.log, (1.0 - a).tolist()), F64, k)
-    radius = np.sqrt(-2.0 * lg)
-    theta = (_TWO_PI_D * b).tolist()
-    cos = radius * np.fromiter(map(math.cos, theta), F64, k)
-    sin = radius * np.fromiter(map(math.sin, theta), F64, k)
+    if _numpy_uses_libm():
+        radius = np.subtract(1.0, a)
+        np.log(radius, out=radius)
+        radius *= -2.0
+        np.sqrt(radius, out=radius)
+        theta = np.multiply(b, _TWO_PI_D)
+        cos = np.cos(theta)
+        cos *= radius
+        sin = np.sin(theta, out=theta)
+        sin *= radius
+    else:
+        lg = np.fromiter(map(math.log, (1.0 - a).tolist()), F64, k)
+        radius = np.sqrt(-2.0 * lg)
+        theta = (_TWO_PI_D * b).tolist()
+        cos = radius * np.fromiter(map(math.cos, theta), F64, k)
+        sin = radius * np.fromiter(map(math.sin, theta), F64, k)
     if std == 1 and mean == 0:
         cos += 0.0
         sin += 0.0
@@ -298,24 +469,26 @@ def _normal_block(gen, n, np_dtype, mean, std):
     tail = n % 16
     if np_dtype is F64:
         u = gen._u53(n + (16 if tail else 0))
-    elif np_dtype is F16:
-        u = gen._u24(n + (16 - tail if tail else 0))
-    else:
-        u = gen._u24(n + (16 if tail else 0))
-    if tail and np_dtype is not F16:
-        u = np.concatenate((u[:n - tail], u[n:]))
-    blocks = u.reshape(-1, 16)
-    if np_dtype is F64:
-        _box_muller_blocks64(blocks, mean, std)
-    else:
-        _box_muller_blocks32(blocks, mean, std)
-    res = blocks.reshape(-1)
-    if tail:
+        if tail:
+            u = np.concatenate((u[:n - tail], u[n:]))
+        res = _box_muller_blocks64(u.reshape(-1, 16), mean, std).reshape(-1)
+        if not tail:
+            return res
         out = res[:n].copy()
         out[n - 16:] = res[-16:]
-    else:
-        out = res
-    return out.astype(F16) if np_dtype is F16 else out
+        return out
+    if np_dtype is F16:
+        res = _normal32_fill(gen, np.empty(n + (16 - tail if tail else 0), F32))
+        out = res[:n].copy() if tail else res
+        if tail:
+            out[n - 16:] = res[-16:]
+        return _scale32(out, mean, std).astype(F16)
+    out = np.empty(n, F32)
+    _normal32_fill(gen, out[:n - tail])
+    if tail:
+        gen._fill32(np.empty(tail, np.uint32))    # drawn by PyTorch, then overwritten
+        out[n - 16:] = _normal32_fill(gen, np.empty(16, F32))
+    return _scale32(out, mean, std)
 
 
 def _normal_scalar(gen, n, mean, std):
@@ -385,9 +558,14 @@ def _uniform_array(gen, n, np_dtype, low=0.0, high=1.0):
     else:
         span = hi - lo
         if _sum_is_exact(24, span, lo):           # e.g. symmetric bounds (nn.init)
-            v = np.multiply(x, span, dtype=F64)
-            v += float(lo)
-            v = v.astype(F32)
+            t = np.empty(min(n, _LANES), F64)     # in place, a pass at a time: no big temporary
+            for i in range(0, n, _LANES):
+                xc = x[i:i + _LANES]
+                tc = t[:xc.shape[0]]
+                np.multiply(xc, span, out=tc, dtype=F64)
+                tc += float(lo)
+                np.copyto(xc, tc, casting="same_kind")
+            v = x
         else:
             v = _fma32(x, span, lo)
         v[v == hi] = lo
@@ -458,9 +636,9 @@ def _randperm_array(gen, n):
         return perm
     m = n - 1
     steps = np.arange(m, dtype=I64)
-    z = gen._words(m)
-    z %= (n - steps).view(U64)
-    target = steps + z.view(I64)                  # step i swaps positions i and target[i]
+    z = gen._words32(m)
+    z %= (n - steps).astype(np.uint32)           # n < 2**31: the remainders in 32 bits
+    target = steps + z                            # step i swaps positions i and target[i]
     if n <= 512:
         perm = list(range(n))
         for i, j in enumerate(target.tolist()):
@@ -481,9 +659,12 @@ def _apply_forward_swaps(target, n):
     smaller indices, resolved by pointer jumping."""
     m = n - 1
     steps = np.arange(m, dtype=I64)
-    key = np.sort(target * n + steps)             # grouped by target, steps ascending
-    st = key // n
-    order = key - st * n
+    bits = max(1, (m - 1).bit_length())           # a step index fits in `bits` bits
+    key = np.left_shift(target, bits)
+    key |= steps
+    key.sort()                                    # grouped by target, steps ascending
+    st = key >> bits
+    order = np.bitwise_and(key, (1 << bits) - 1, out=key)
     # the previous step with the same target, for each step
     prev = np.empty(m, I64)
     prev[order[0]] = -1
@@ -858,6 +1039,34 @@ def _random_values(gen, n, dt, frm=None, to=None):
 
 
 # ================================================================================================
+# On a GPU: the device's own generator (CuPy's), not PyTorch's numbers
+# ================================================================================================
+
+def _gpu_of(device):
+    """The GPU backend when `device=` asks for a GPU tensor; None for the CPU (and after
+    PyTorch's checks of the argument)."""
+    if device is None:
+        device = _backend.default_device              # set_default_device, or the CPU
+        if device is None:
+            return None
+    backend, _ = _backend.resolve(device)
+    return None if backend is _backend.CPU_BACKEND else backend
+
+
+def _gpu_draw(backend, generator, kind, n, np_dtype, a=0.0, b=1.0):
+    """`n` values (flat) drawn on the GPU by its backend: "uniform" in [a, b), "normal" with
+    mean a and std b, "integers" in [a, b), "bernoulli" with probability a, "exponential" of
+    rate a, "permutation" of range(n). A CPU `generator` cannot draw GPU numbers."""
+    if generator is not None:
+        raise RuntimeError("Expected a 'cuda' device type for generator but found 'cpu'")
+    return backend.draw(kind, n, np_dtype, a, b)
+
+
+def _gpu_of_tensor(t):
+    return None if type(t._data) is np.ndarray else _backend.of(t._data)
+
+
+# ================================================================================================
 # Public functions: torch.rand, randn, randint, randperm, normal, bernoulli, multinomial, ...
 # ================================================================================================
 
@@ -870,11 +1079,14 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     >>> ember.rand(3)
     tensor([0.4963, 0.7682, 0.0885])
     """
-    check_cpu(device)
+    gpu = _gpu_of(device)
     shape = _parse_size(size, "rand", kwargs.pop("size", None))
     dt = _resolve_dtype(dtype, out.dtype if out is not None else None)
     _need_float(dt, "check_uniform_bounds")
-    values = _uniform_array(_get(generator), _numel(shape), dt.np)
+    if gpu is not None:
+        values = _gpu_draw(gpu, generator, "uniform", _numel(shape), dt.np)
+    else:
+        values = _uniform_array(_get(generator), _numel(shape), dt.np)
     return _new(values, shape, requires_grad, out)
 
 
@@ -887,11 +1099,14 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     >>> ember.randn(3)
     tensor([ 1.5410, -0.2934, -2.1788])
     """
-    check_cpu(device)
+    gpu = _gpu_of(device)
     shape = _parse_size(size, "randn", kwargs.pop("size", None))
     dt = _resolve_dtype(dtype, out.dtype if out is not None else None)
     _need_float(dt, "normal_kernel_cpu")
-    values = _normal_array(_get(generator), _numel(shape), dt.np)
+    if gpu is not None:
+        values = _gpu_draw(gpu, generator, "normal", _numel(shape), dt.np)
+    else:
+        values = _normal_array(_get(generator), _numel(shape), dt.np)
     return _new(values, shape, requires_grad, out)
 
 
@@ -902,20 +1117,26 @@ def _like_dtype(input, dtype):
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
               requires_grad=False, memory_format=None):
     """`rand` with the shape (and by default the dtype) of `input`."""
-    check_cpu(device)
+    gpu = _gpu_of(device) if device is not None else _gpu_of_tensor(input)
     dt = _like_dtype(input, dtype)
     _need_float(dt, "check_uniform_bounds")
-    values = _uniform_array(_get(generator), input._data.size, dt.np)
+    if gpu is not None:
+        values = _gpu_draw(gpu, generator, "uniform", input._data.size, dt.np)
+    else:
+        values = _uniform_array(_get(generator), input._data.size, dt.np)
     return _new(values, input._data.shape, requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
                requires_grad=False, memory_format=None):
     """`randn` with the shape (and by default the dtype) of `input`."""
-    check_cpu(device)
+    gpu = _gpu_of(device) if device is not None else _gpu_of_tensor(input)
     dt = _like_dtype(input, dtype)
     _need_float(dt, "normal_kernel_cpu")
-    values = _normal_array(_get(generator), input._data.size, dt.np)
+    if gpu is not None:
+        values = _gpu_draw(gpu, generator, "normal", input._data.size, dt.np)
+    else:
+        values = _normal_array(_get(generator), input._data.size, dt.np)
     return _new(values, input._data.shape, requires_grad)
 
 
@@ -929,11 +1150,14 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
     >>> ember.randint(0, 10, (5,))
     tensor([4, 9, 3, 0, 3])
     """
-    check_cpu(device)
+    gpu = _gpu_of(device)
     low, high, size = _randint_args(args, kwargs)
     shape = _parse_size((size,), "randint")
     dt = _resolve_dtype(dtype, out.dtype if out is not None else _dtype.int64)
-    values = _random_values(_get(generator), _numel(shape), dt, low, high)
+    if gpu is not None:
+        values = _gpu_draw(gpu, generator, "integers", _numel(shape), dt.np, low, high)
+    else:
+        values = _random_values(_get(generator), _numel(shape), dt, low, high)
     return _new(values, shape, requires_grad, out)
 
 
@@ -972,7 +1196,7 @@ def _randint_args(args, kwargs):
 def randint_like(input, *args, generator=None, dtype=None, layout=None, device=None,
                  requires_grad=False, memory_format=None, **kwargs):
     """`randint_like(input, high)` or `randint_like(input, low, high)`."""
-    check_cpu(device)
+    gpu = _gpu_of(device) if device is not None else _gpu_of_tensor(input)
     low = kwargs.pop("low", None)
     high = kwargs.pop("high", None)
     if len(args) == 2:
@@ -987,7 +1211,10 @@ def randint_like(input, *args, generator=None, dtype=None, layout=None, device=N
     low = 0 if low is None else _check_int64(low, "randint")
     high = _check_int64(high, "randint")
     dt = _like_dtype(input, dtype)
-    values = _random_values(_get(generator), input._data.size, dt, low, high)
+    if gpu is not None:
+        values = _gpu_draw(gpu, generator, "integers", input._data.size, dt.np, low, high)
+    else:
+        values = _random_values(_get(generator), input._data.size, dt, low, high)
     return _new(values, input._data.shape, requires_grad)
 
 
@@ -1000,7 +1227,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     >>> ember.randperm(5)
     tensor([4, 0, 1, 3, 2])
     """
-    check_cpu(device)
+    gpu = _gpu_of(device)
     if isinstance(n, bool) or not hasattr(n, "__index__"):
         raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not "
                         f"{type(n).__name__}")
@@ -1017,7 +1244,10 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
             raise RuntimeError(f"n cannot be greater than {what} for {dt.scalar_name} type.")
     elif n - 1 > _INT_RANGE[dt.name][1]:
         raise RuntimeError(f"value cannot be converted to type {dt.name}_t without overflow")
-    values = _int_to(_randperm_array(_get(generator), n), dt.np)
+    if gpu is not None:
+        values = _gpu_draw(gpu, generator, "permutation", n, dt.np)
+    else:
+        values = _int_to(_randperm_array(_get(generator), n), dt.np)
     return _new(values, (n,), requires_grad, out)
 
 
@@ -1041,9 +1271,12 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
            device=None, pin_memory=False, requires_grad=False):
     """Normal numbers: `normal(mean, std, size)` with numbers, or elementwise means/stds
     from tensors (`normal(mean_t, std_t)`, `normal(mean_t, std)`, `normal(mean, std_t)`)."""
-    check_cpu(device)
-    gen = _get(generator)
+    gpu = _gpu_of(device)
     mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if any(isinstance(v, Tensor) and type(v._data) is not np.ndarray for v in (mean, std)):
+        raise NotImplementedError("normal() with GPU tensors of means or stds is not "
+                                  "supported by ember; use mean + std * randn_like(mean)")
+    gen = _get(generator) if gpu is None else None
     if not mean_t and not std_t:
         if size is None:
             raise TypeError(f"normal() received an invalid combination of arguments - got "
@@ -1054,7 +1287,11 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         dt = _resolve_dtype(dtype, out.dtype if out is not None else None)
         _need_float(dt, "normal_kernel_cpu")
         _check_std(std)
-        values = _normal_array(gen, _numel(shape), dt.np, float(mean), float(std))
+        if gpu is not None:
+            values = _gpu_draw(gpu, generator, "normal", _numel(shape), dt.np, float(mean),
+                               float(std))
+        else:
+            values = _normal_array(gen, _numel(shape), dt.np, float(mean), float(std))
         return _new(values, shape, requires_grad, out)
     # tensor overloads, as PyTorch composes them: an output shaped like the broadcast of the
     # arguments and typed like the mean tensor (else the std tensor), then
@@ -1117,7 +1354,7 @@ def _fmt(x):
 def bernoulli(input, p=None, *, generator=None, out=None):
     """0/1 samples: `bernoulli(probs)` draws each element with probability `probs[i]`;
     `bernoulli(input, p)` draws with the number p, shaped and typed like `input`."""
-    template = Tensor._make(np.zeros(input._data.shape, input._data.dtype))
+    template = Tensor._make(np.zeros_like(input._data))
     if p is None:
         result = bernoulli_(template, input, generator=generator)
         if grad_mode.enabled and input._requires_grad:
@@ -1229,7 +1466,11 @@ def uniform_(self, from_=0, to=1, *, generator=None, **kwargs):
         raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<"
                            f"{real.scalar_name}>::max(), but found to={_fmt(hi)} and "
                            f"from={_fmt(lo)} which result in to-from to exceed the limit")
-    values = _uniform_array(_get(generator), self._data.size, dt.np, lo, hi)
+    gpu = _gpu_of_tensor(self)
+    if gpu is not None:
+        values = _gpu_draw(gpu, generator, "uniform", self._data.size, dt.np, lo, hi)
+    else:
+        values = _uniform_array(_get(generator), self._data.size, dt.np, lo, hi)
     return _store(self, values, "UniformBackward0")
 
 
@@ -1239,8 +1480,13 @@ def normal_(self, mean=0, std=1, *, generator=None):
     dt = self.dtype
     _need_float(dt, "normal_kernel_cpu")
     _check_std(std)
-    values = _normal_array(_get(generator), self._data.size, dt.np, float(mean), float(std),
-                           _contiguous(self._data))
+    gpu = _gpu_of_tensor(self)
+    if gpu is not None:
+        values = _gpu_draw(gpu, generator, "normal", self._data.size, dt.np, float(mean),
+                           float(std))
+    else:
+        values = _normal_array(_get(generator), self._data.size, dt.np, float(mean),
+                               float(std), _contiguous(self._data))
     return _store(self, values, "NormalBackward0")
 
 
@@ -1289,7 +1535,8 @@ def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 0/1: each element is 1 with probability p (a number, or a tensor of
     probabilities broadcast to this shape). Dropout masks are `bernoulli_(1 - p)`."""
     self._check_inplace()
-    gen = _get(generator)
+    gpu = _gpu_of_tensor(self)
+    gen = _get(generator) if gpu is None else None
     if isinstance(p, Tensor):
         _need_kernel(self, "bernoulli_tensor_cpu_self_", "fiub")
         probs = p._data
@@ -1304,14 +1551,21 @@ def bernoulli_(self, p=0.5, *, generator=None):
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
                                "(Could this error message be improved?  If so, please report "
                                "an enhancement request to PyTorch.)")
-        values = _bernoulli_tensor_array(gen, _in_fill_order(probs, self._data),
-                                         self._data.dtype)
+        if gpu is not None:
+            values = _gpu_draw(gpu, generator, "bernoulli", self._data.size, self._data.dtype,
+                               _in_fill_order(probs, self._data))
+        else:
+            values = _bernoulli_tensor_array(gen, _in_fill_order(probs, self._data),
+                                             self._data.dtype)
         return _store(self, values, "BernoulliBackward1")
     _need_kernel(self, "bernoulli_scalar_cpu_", "fiub")
     p = float(p)
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(p)}")
-    values = _bernoulli_scalar_array(gen, self._data.size, p, self._data.dtype)
+    if gpu is not None:
+        values = _gpu_draw(gpu, generator, "bernoulli", self._data.size, self._data.dtype, p)
+    else:
+        values = _bernoulli_scalar_array(gen, self._data.size, p, self._data.dtype)
     return _store(self, values, "BernoulliBackward2")
 
 
@@ -1353,8 +1607,13 @@ def exponential_(self, lambd=1, *, generator=None):
     _need_float_dist(self, "Exponential")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_fmt(lambd)}")
-    values = _exponential_array(_get(generator), self._data.size, float(lambd),
-                                self._data.dtype)
+    gpu = _gpu_of_tensor(self)
+    if gpu is not None:
+        values = _gpu_draw(gpu, generator, "exponential", self._data.size, self._data.dtype,
+                           float(lambd))
+    else:
+        values = _exponential_array(_get(generator), self._data.size, float(lambd),
+                                    self._data.dtype)
     return _store(self, values, "ExponentialBackward0")
 
 

@@ -44,7 +44,15 @@ _INT63 = (1 << 63) - 1
 _TWO_M24 = 2.0 ** -24
 _TWO_M53 = 2.0 ** -53
 _EMPTY_WORDS = np.zeros(0, np.uint64)
-_CHUNK_WORDS = 1 << 16                 # big draws are converted in chunks of this many words
+_CHUNK_WORDS = 1 << 14                 # big draws are converted in chunks of this many words
+# Bulk draws take two words at a time through NumPy's 64-bit path (`integers` over the full
+# uint64 range returns `next_uint64`, which for MT19937 is (first word << 32) | second word,
+# PyTorch's `random64()`): one call into the engine per two words instead of one per word.
+# Each call returns a fresh array, so calls stay below glibc's mmap threshold (128 KiB): larger
+# ones would be handed new pages every time, and page faults would cost more than the words.
+_PAIRS_PER_CALL = 8192
+_SMALL_DRAW = 64                       # below this many words one `random_raw` call is cheaper
+_U64_FULL = 1 << 64
 _LOW_HALF = 0 if sys.byteorder == "little" else 1   # the low 32 bits of a uint64, as int32
 
 # The constructor of NumPy's MT19937 hashes a seed sequence (about 0.2 ms); a generator is
@@ -84,6 +92,7 @@ class Generator:
                                    f"{d.type!r}: only the CPU generator exists")
         self._bits = _MT19937(0)
         self._raw = self._bits.random_raw
+        self._pairs = np.random.Generator(self._bits).integers
         self._normal_cache = None          # the spare Box-Muller value (a float) or None
         self._float_normal_cache = None    # kept for the state blob; no CPU kernel uses it
         self._seed_engine(_DEFAULT_SEED)
@@ -137,32 +146,68 @@ class Generator:
         rest = self._raw(n - k)
         return np.concatenate((pending, rest)) if k else rest
 
+    def _fill32(self, out):
+        """Fill the uint32 array `out` (1-D, contiguous) with the next `len(out)` words."""
+        n = out.shape[0]
+        i = 0
+        if self._pending is not None:
+            pending, nxt = self._pending
+            i = min(n, len(pending))
+            out[:i] = pending[:i]
+            if n <= len(pending):             # PyTorch has not twisted yet: `next` moves on
+                self._pending = (pending[i:], nxt + i)
+                return out
+            self._pending = None
+        if n - i < _SMALL_DRAW:
+            out[i:] = self._raw(n - i)
+            return out
+        if i % 2:                             # keep the pair writes 8-byte aligned
+            out[i] = self._raw(1)[0]
+            i += 1
+        while n - i >= 2:
+            c = min((n - i) // 2, _PAIRS_PER_CALL)
+            d = self._pairs(0, _U64_FULL, size=c, dtype=np.uint64)
+            dst = out[i:i + 2 * c].view(np.uint64)
+            # a little-endian uint64 holds the second word first: swap the halves
+            np.left_shift(d, 32, out=dst)
+            d >>= np.uint64(32)
+            dst |= d
+            i += 2 * c
+        if i < n:
+            out[i] = self._raw(1)[0]
+        return out
+
+    def _words32(self, n):
+        """The next `n` 32-bit words, as a uint32 array."""
+        return self._fill32(np.empty(n, np.uint32))
+
     def _words64(self, n):
         """The next `n` 64-bit draws (PyTorch's `random64()`: first word high), as uint64."""
+        if self._pending is None and n >= _SMALL_DRAW // 2:
+            return self._pairs(0, _U64_FULL, size=n, dtype=np.uint64)
         w = self._words(2 * n)
         return (w[0::2] << np.uint64(32)) | w[1::2]
 
     def _u24(self, n):
         """`n` float32 uniforms `(w & 0xFFFFFF) * 2**-24`, one word each."""
         out = np.empty(n, np.float32)
+        buf = np.empty(min(n, _CHUNK_WORDS), np.uint32)
         for i in range(0, n, _CHUNK_WORDS):           # in chunks: the words stay in cache
             k = min(_CHUNK_WORDS, n - i)
-            low = self._words(k).view(np.int32)[_LOW_HALF::2]
-            np.bitwise_and(low, 0xFFFFFF, out=low)
-            np.multiply(low, np.float32(_TWO_M24), out=out[i:i + k], dtype=np.float32,
-                        casting="unsafe")
+            w = self._fill32(buf[:k]).view(np.int32)
+            np.bitwise_and(w, 0xFFFFFF, out=w)
+            o = out[i:i + k]
+            np.copyto(o, w, casting="unsafe")         # exact: w < 2**24
+            o *= np.float32(_TWO_M24)
         return out
 
     def _u53(self, n):
         """`n` float64 uniforms `(d & (2**53-1)) * 2**-53` from `random64()`, two words each."""
-        out = np.empty(n, np.float64)
-        for i in range(0, n, _CHUNK_WORDS):
-            k = min(_CHUNK_WORDS, n - i)
-            w = self._words(2 * k)
-            d = w[0::2] & np.uint64(0x1FFFFF)
-            d <<= np.uint64(32)
-            d |= w[1::2]
-            np.multiply(d.view(np.int64), _TWO_M53, out=out[i:i + k])
+        d = self._words64(n)
+        d &= np.uint64((1 << 53) - 1)
+        out = d.view(np.float64)                      # converted in place: no second array
+        np.copyto(out, d.view(np.int64), casting="unsafe")
+        out *= _TWO_M53
         return out
 
     def _random32(self):
@@ -292,8 +337,14 @@ def _get(generator):
 
 
 def manual_seed(seed):
-    """Seed the default generator (`int(seed)` first, as PyTorch does); returns it."""
-    return default_generator.manual_seed(int(seed))
+    """Seed the default generator (`int(seed)` first, as PyTorch does), and the GPU's when
+    there is one; returns the default generator."""
+    generator = default_generator.manual_seed(int(seed))
+    from . import _backend
+    gpu = _backend.cuda_backend()
+    if gpu is not None:
+        gpu.seed(generator.initial_seed())
+    return generator
 
 
 def seed():
