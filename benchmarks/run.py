@@ -5,7 +5,9 @@
 
 For each workload (default: all, see benchmarks/workloads.py) the same workload code is run
 under ember and under PyTorch, each system in its own fresh subprocess (this process imports
-neither), alternating ember, torch, ember, torch, ... N times (default 7). Every child runs with
+neither), alternating ember, torch, ember, torch, ... N times (default 7). Workloads that also
+have a hand-written NumPy version (`numpy_fn`: mlp_step, cnn_step) run it as a third system,
+"numpy" (a child that imports neither library), and the ember/numpy ratio is reported too. Every child runs with
 one BLAS/OpenMP thread (OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1; PyTorch also
 calls torch.set_num_threads(1)). Reported per workload: the median of each system's per-run
 measurement, the median of the N paired ratios ember/torch, and a verdict against the target.
@@ -24,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import workloads as W  # noqa: E402  (imports neither ember nor torch)
 
-SYSTEMS = ("ember", "torch")
+SYSTEMS = ("ember", "torch", "numpy")
 MARK = "@@BENCH@@ "
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -38,6 +40,12 @@ METRIC_INFO = {                       # metric -> (label, default unit)
 
 # ============================================================================ child side
 def _child_inprocess(system, name, scale):
+    if system == "numpy":
+        res = W.WORKLOADS[name]["numpy_fn"](scale)
+        extra = {k: v for k, v in res.items() if k not in ("value", "unit", "check", "cpu")}
+        return {"metrics": {"time": res["value"], "cpu": res["cpu"]},
+                "units": {"time": res["unit"], "cpu": res["unit"]},
+                "check": res["check"], "extra": extra}
     t0 = time.perf_counter()
     if system == "torch":
         import torch
@@ -118,13 +126,18 @@ def _close(a, b, rel=1e-3):
     return abs(a - b) <= rel * max(abs(a), abs(b), 1e-12)
 
 
+def systems_of(spec):
+    return tuple(s for s in SYSTEMS if s != "numpy" or "numpy_fn" in spec)
+
+
 def bench(name, repeat, scale):
     spec = W.WORKLOADS[name]
-    runs = {s: [] for s in SYSTEMS}
+    systems = systems_of(spec)
+    runs = {s: [] for s in systems}
     errors = {}
     print("== %s (%s, %d alternating runs per system)" % (name, spec["kind"], repeat), flush=True)
     for i in range(repeat):
-        for system in SYSTEMS:
+        for system in systems:
             if system in errors:
                 continue
             res, err = run_child(system, name, scale)
@@ -140,13 +153,13 @@ def bench(name, repeat, scale):
         print(flush=True)
         return {"name": name, "errors": errors}
 
-    summary = {"name": name, "runs": {s: len(runs[s]) for s in SYSTEMS}, "metrics": {},
+    summary = {"name": name, "runs": {s: len(runs[s]) for s in systems}, "metrics": {},
                "verdicts": []}
     units = runs["ember"][0]["units"]
     for metric, target in spec["targets"].items():
-        med = {s: statistics.median(r["metrics"][metric] for r in runs[s]) for s in SYSTEMS}
+        med = {s: statistics.median(r["metrics"][metric] for r in runs[s]) for s in systems}
         spread = {s: (min(r["metrics"][metric] for r in runs[s]),
-                      max(r["metrics"][metric] for r in runs[s])) for s in SYSTEMS}
+                      max(r["metrics"][metric] for r in runs[s])) for s in systems}
         ratios = [e["metrics"][metric] / t["metrics"][metric]
                   for e, t in zip(runs["ember"], runs["torch"])]
         ratio = statistics.median(ratios)
@@ -154,7 +167,7 @@ def bench(name, repeat, scale):
                                       "torch": med["torch"], "ratio": ratio, "target": target,
                                       "ratios": ratios, "spread": spread}
         label = METRIC_INFO[metric][0]
-        for s in SYSTEMS:
+        for s in systems:
             print("   %-5s %-21s median %-14s (runs: min %s, max %s)" % (
                 s, label, _fmt(metric, med[s], units[metric]),
                 _fmt(metric, spread[s][0], units[metric]),
@@ -165,9 +178,27 @@ def bench(name, repeat, scale):
         if target is not None:
             ok = ratio <= target
             summary["verdicts"].append((metric, ok))
+        if "numpy" in systems:
+            np_ratios = [e["metrics"][metric] / n["metrics"][metric]
+                         for e, n in zip(runs["ember"], runs["numpy"])]
+            np_ratio = statistics.median(np_ratios)
+            np_target = spec.get("numpy_targets", {}).get(metric)
+            m = summary["metrics"][metric]
+            m.update({"numpy": med["numpy"], "ratio_numpy": np_ratio, "target_numpy": np_target,
+                      "ratios_numpy": np_ratios})
+            tgt = "target <= %.2f" % np_target if np_target is not None else "no target"
+            print("   ratio ember/numpy %-21s %.3f  (median of %d paired ratios, range %.3f-%.3f;"
+                  " %s)" % (label, np_ratio, len(np_ratios), min(np_ratios), max(np_ratios), tgt))
+            if np_target is not None:
+                summary["verdicts"].append((metric + " vs numpy", np_ratio <= np_target))
 
     # one-line verdict
     parts = []
+    for metric, target in spec.get("numpy_targets", {}).items():
+        m = summary["metrics"][metric]
+        parts.append("%s vs numpy %.3f %s %.2f %s" % (
+            METRIC_INFO[metric][0], m["ratio_numpy"], "<=" if m["ratio_numpy"] <= target
+            else ">", target, "ok" if m["ratio_numpy"] <= target else "MISS"))
     for metric, target in spec["targets"].items():
         m = summary["metrics"][metric]
         label = METRIC_INFO[metric][0]
@@ -204,11 +235,16 @@ def bench(name, repeat, scale):
         if not _close(e, t):
             print("   WARNING: results differ: ember check %r vs torch %r" % (e, t))
         summary["check"] = {"ember": e, "torch": t}
-    ex = {s: runs[s][0]["extra"] for s in SYSTEMS}
+    if "numpy" in systems:
+        summary["check_numpy"] = runs["numpy"][0]["check"]
+        print("   (numpy's check %r is not compared: its weights are initialised by NumPy)"
+              % summary["check_numpy"])
+    ex = {s: runs[s][0]["extra"] for s in systems}
     if "steps_timed" in ex["ember"]:
         print("   (%d steps timed per run, after a 300-step warm-up)" % ex["ember"]["steps_timed"])
     if "import_s" in ex["ember"]:
-        imp = {s: statistics.median(r["extra"]["import_s"] for r in runs[s]) for s in SYSTEMS}
+        imp = {s: statistics.median(r["extra"]["import_s"] for r in runs[s])
+               for s in ("ember", "torch")}
         print("   (import time, median: ember %.3f s, torch %.3f s; not part of the measurement)"
               % (imp["ember"], imp["torch"]))
     print(flush=True)
@@ -216,12 +252,14 @@ def bench(name, repeat, scale):
 
 
 def print_table(summaries):
-    print("Summary (medians; ratio = median of paired ember/torch ratios)")
-    print("| workload | metric | ember | torch | ember/torch | target | verdict |")
-    print("| --- | --- | ---: | ---: | ---: | --- | --- |")
+    print("Summary (medians; ratio = median of paired ember/torch ratios; numpy: the hand-written "
+          "NumPy step, where a workload has one)")
+    print("| workload | metric | ember | torch | ember/torch | target | verdict | numpy "
+          "| ember/numpy |")
+    print("| --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: |")
     for s in summaries:
         if "errors" in s:
-            print("| %s | - | %s | %s | - | - | FAILED |" % (
+            print("| %s | - | %s | %s | - | - | FAILED | - | - |" % (
                 s["name"], "FAILED" if "ember" in s["errors"] else "ok",
                 "FAILED" if "torch" in s["errors"] else "ok"))
             continue
@@ -235,9 +273,16 @@ def print_table(summaries):
                 verdict = "BLAS speed" if m["ratio"] <= 1.5 else "slower than BLAS"
             else:
                 verdict = "-"
-            print("| %s | %s | %s | %s | %.3f | %s | %s |" % (
+            np_cols = "- | -"
+            if "numpy" in m:
+                np_cols = "%s | %.3f" % (_fmt(metric, m["numpy"], m["unit"]), m["ratio_numpy"])
+                if m["target_numpy"] is not None:
+                    np_cols += " (target <= %.2f: %s)" % (
+                        m["target_numpy"], "ok" if m["ratio_numpy"] <= m["target_numpy"]
+                        else "MISS")
+            print("| %s | %s | %s | %s | %.3f | %s | %s | %s |" % (
                 s["name"], METRIC_INFO[metric][0], _fmt(metric, m["ember"], m["unit"]),
-                _fmt(metric, m["torch"], m["unit"]), m["ratio"], tgt, verdict))
+                _fmt(metric, m["torch"], m["unit"]), m["ratio"], tgt, verdict, np_cols))
 
 
 def main(argv=None):

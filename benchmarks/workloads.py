@@ -360,6 +360,194 @@ def cnn_step(torch, scale=1.0):
 
 
 WORKLOADS.update({
-    "mlp_step": {"kind": "inprocess", "fn": mlp_step, "targets": {"time": None, "cpu": None}},
+    # the issue's MLP target is against the hand-written NumPy step (third system, "numpy")
+    "mlp_step": {"kind": "inprocess", "fn": mlp_step, "targets": {"time": None, "cpu": None},
+                 "numpy_targets": {"time": 1.1}},
     "cnn_step": {"kind": "inprocess", "fn": cnn_step, "targets": {"time": 2.0, "cpu": None}},
 })
+
+
+# ------------------------------------------------ hand-written NumPy baselines of the two steps
+# The third system of the runner ("numpy"): the same training step written directly in NumPy,
+# forward, backward and SGD update, with no autograd and no library around it. It says how fast
+# the step can be on NumPy at all, which is the floor ember (built on NumPy) can approach.
+# Initialisation follows nn.Linear/nn.Conv2d's uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
+# NumPy's generator, so the numbers are the same kind but not the same values: the check value
+# (the last loss) is reported, not compared.
+
+
+def _numpy_init(rng, fan_in, *shape):
+    bound = 1.0 / fan_in ** 0.5
+    return rng.uniform(-bound, bound, shape).astype("float32")
+
+
+def _numpy_cross_entropy(z, y):
+    """Mean cross-entropy of logits `z` (N, C) against class indices `y`, and d(loss)/dz."""
+    import numpy as np
+    n = z.shape[0]
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    s = e.sum(axis=1, keepdims=True)
+    rows = np.arange(n)
+    loss = float(np.log(s[:, 0]).sum() - shifted[rows, y].sum()) / n
+    dz = e
+    dz /= s
+    dz[rows, y] -= 1
+    dz *= np.float32(1.0 / n)
+    return loss, dz
+
+
+def _numpy_timed(one, scale):
+    for _ in range(3):                                    # warm-up, as _train_step
+        one()
+    times, cpu = [], []
+    loss = None
+    for _ in range(max(3, round(20 * scale))):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        loss = one()
+        times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return {"value": statistics.median(times) * 1e3, "unit": "ms/step", "check": loss,
+            "cpu": statistics.median(cpu) * 1e3,
+            "spread": [min(times) * 1e3, max(times) * 1e3]}
+
+
+def mlp_step_numpy(scale=1.0):
+    """mlp_step by hand: three `x @ W.T + b` matmuls, ReLU, cross-entropy, the backward
+    matmuls and `W -= lr * dW`, all float32."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 64)
+    sizes = [(784, 256), (256, 128), (128, 10)]
+    params = []
+    for n_in, n_out in sizes:
+        params += [_numpy_init(rng, n_in, n_out, n_in), _numpy_init(rng, n_in, n_out)]
+    lr = np.float32(0.01)
+
+    def one():
+        w1, b1, w2, b2, w3, b3 = params
+        h1 = x @ w1.T
+        h1 += b1
+        a1 = np.maximum(h1, 0, out=h1)
+        h2 = a1 @ w2.T
+        h2 += b2
+        a2 = np.maximum(h2, 0, out=h2)
+        z = a2 @ w3.T
+        z += b3
+        loss, dz = _numpy_cross_entropy(z, y)
+        grads = [dz.T @ a2, dz.sum(axis=0)]
+        da2 = dz @ w3
+        da2 *= a2 > 0
+        grads = [da2.T @ a1, da2.sum(axis=0)] + grads
+        da1 = da2 @ w2
+        da1 *= a1 > 0
+        grads = [da1.T @ x, da1.sum(axis=0)] + grads
+        for p, g in zip(params, grads):
+            g *= lr
+            p -= g
+        return loss
+
+    return _numpy_timed(one, scale)
+
+
+def _conv_forward(x, w, b):
+    """Valid 2-d convolution by im2col in a "CHWN" layout (channels, height, width, batch):
+    `x` is (C, H, W, N), the result (O, OH, OW, N). The patches are the columns of one matrix
+    (C*k*k, OH*OW*N), built by one copy whose inner runs (OW*N numbers) are contiguous, and the
+    convolution is one matmul `w (O, C*k*k) @ cols` whose result is already CHWN for the next
+    layer. (With the batch innermost, every slice that im2col, pooling and col2im touch is a
+    long contiguous run.) Returns the output and the patch matrix (for the weight gradient)."""
+    import numpy as np
+    o, c, k, _ = w.shape
+    _, h, wd, n = x.shape
+    oh, ow = h - k + 1, wd - k + 1
+    windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(1, 2))
+    cols = windows.transpose(0, 4, 5, 1, 2, 3).reshape(c * k * k, oh * ow * n)
+    out = w.reshape(o, c * k * k) @ cols
+    out += b[:, None]
+    return out.reshape(o, oh, ow, n), cols
+
+
+def _conv_backward(dout, cols, w, x_shape, need_dx):
+    """Gradients of `_conv_forward`: dW and db from the patch matrix; dx (col2im) by adding
+    each of the k*k kernel offsets' share back into place."""
+    import numpy as np
+    o, c, k, _ = w.shape
+    _, oh, ow, n = dout.shape
+    d = dout.reshape(o, oh * ow * n)
+    dw = (d @ cols.T).reshape(w.shape)
+    db = d.sum(axis=1)
+    dx = None
+    if need_dx:
+        dcols = (w.reshape(o, c * k * k).T @ d).reshape(c, k, k, oh, ow, n)
+        dx = np.zeros(x_shape, np.float32)
+        for i in range(k):
+            for j in range(k):
+                dx[:, i:i + oh, j:j + ow, :] += dcols[:, i, j]
+    return dw, db, dx
+
+
+def _pool_forward(x):
+    """2x2 max pooling of a CHWN array: the maximum of the four strided quarters; also
+    returns the quarters (backward routes each gradient to the quarter that held the max)."""
+    import numpy as np
+    quarters = (x[:, 0::2, 0::2], x[:, 0::2, 1::2], x[:, 1::2, 0::2], x[:, 1::2, 1::2])
+    out = np.maximum(np.maximum(quarters[0], quarters[1]),
+                     np.maximum(quarters[2], quarters[3]))
+    return out, quarters
+
+
+def _pool_backward(dout, out, quarters, x_shape):
+    import numpy as np
+    dx = np.empty(x_shape, np.float32)
+    for (di, dj), q in zip(((0, 0), (0, 1), (1, 0), (1, 1)), quarters):
+        # (ties, rare with real-valued data, would send the gradient to each tied entry)
+        np.multiply(dout, q == out, out=dx[:, di::2, dj::2])
+    return dx
+
+
+def cnn_step_numpy(scale=1.0):
+    """cnn_step by hand: im2col convolutions in a (C, H, W, N) layout, 2x2 max pooling on
+    strided quarters, ReLU, the linear layer, cross-entropy, backward and
+    `W -= lr * dW`, all float32."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 28, 28, 64)).astype(np.float32)      # (C, H, W, N)
+    y = rng.integers(0, 10, 64)
+    params = [_numpy_init(rng, 25, 10, 1, 5, 5), _numpy_init(rng, 25, 10),
+              _numpy_init(rng, 250, 20, 10, 5, 5), _numpy_init(rng, 250, 20),
+              _numpy_init(rng, 320, 10, 320), _numpy_init(rng, 320, 10)]
+    lr = np.float32(0.01)
+
+    def one():
+        c1w, c1b, c2w, c2b, fw, fb = params
+        h1, cols1 = _conv_forward(x, c1w, c1b)
+        p1, q1 = _pool_forward(h1)
+        a1 = np.maximum(p1, 0)
+        h2, cols2 = _conv_forward(a1, c2w, c2b)
+        p2, q2 = _pool_forward(h2)
+        a2 = np.maximum(p2, 0)
+        flat = a2.transpose(3, 0, 1, 2).reshape(64, 320)          # (N, C*4*4), as view(-1, 320)
+        z = flat @ fw.T
+        z += fb
+        loss, dz = _numpy_cross_entropy(z, y)
+        dfw, dfb = dz.T @ flat, dz.sum(axis=0)
+        da2 = (dz @ fw).reshape(64, 20, 4, 4).transpose(1, 2, 3, 0)
+        da2 = da2 * (a2 > 0)
+        dc2w, dc2b, da1 = _conv_backward(_pool_backward(da2, p2, q2, h2.shape), cols2, c2w,
+                                         a1.shape, True)
+        da1 *= a1 > 0
+        dc1w, dc1b, _ = _conv_backward(_pool_backward(da1, p1, q1, h1.shape), cols1, c1w,
+                                       x.shape, False)
+        for p, g in zip(params, (dc1w, dc1b, dc2w, dc2b, dfw, dfb)):
+            g *= lr
+            p -= g
+        return loss
+
+    return _numpy_timed(one, scale)
+
+
+WORKLOADS["mlp_step"]["numpy_fn"] = mlp_step_numpy
+WORKLOADS["cnn_step"]["numpy_fn"] = cnn_step_numpy

@@ -11,19 +11,26 @@ Everything else (`parameters()`, `state_dict()`, `to()`, `train()`, `repr`, ...)
 dictionaries, recursively through the sub-modules, in the order they were assigned.
 """
 import itertools
+import os
+import sys
 import warnings
 import weakref
 from collections import OrderedDict, deque, namedtuple
 
 from ... import _dtype
-from ..._device import check_cpu, device as _device
+from ... import _backend
+from ..._device import device as _device
 from ..._tensor import Tensor
 from ...autograd import grad_mode
 from ...autograd.graph import _sequence
+from ._functions import BackwardHookFunction
+
+_EMBER_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module", "RemovableHandle", "register_module_forward_pre_hook",
-           "register_module_forward_hook"]
+           "register_module_forward_hook", "register_module_backward_hook",
+           "register_module_full_backward_pre_hook", "register_module_full_backward_hook"]
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 
@@ -107,6 +114,202 @@ def register_module_forward_hook(hook, *, always_call=False):
     if always_call:
         _global_forward_hooks_always_called[handle.id] = True
     return handle
+
+
+# backward hooks run by every module; like a module's own, they are either all "full" hooks
+# (True) or all old-style ones (False), never a mix
+_global_backward_pre_hooks = OrderedDict()
+_global_backward_hooks = OrderedDict()
+_global_is_full_backward_hook = None
+
+
+def register_module_backward_hook(hook):
+    """The deprecated old-style backward hook for every module (see
+    `Module.register_backward_hook`); prefer `register_module_full_backward_hook`."""
+    global _global_is_full_backward_hook
+    if _global_is_full_backward_hook is True:
+        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as a "
+                           "global Module hook. Please use only one of them.")
+    _global_is_full_backward_hook = False
+    handle = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook):
+    """Run `hook(module, grad_output)` before the backward of every module (before the
+    module's own pre-hooks); it may return a replacement grad_output."""
+    handle = RemovableHandle(_global_backward_pre_hooks)
+    _global_backward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_full_backward_hook(hook):
+    """Run `hook(module, grad_input, grad_output)` once the gradients with respect to the
+    inputs of any module are known (before the module's own hooks)."""
+    global _global_is_full_backward_hook
+    if _global_is_full_backward_hook is False:
+        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as a "
+                           "global Module hook. Please use only one of them.")
+    _global_is_full_backward_hook = True
+    handle = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[handle.id] = hook
+    return handle
+
+
+class _BackwardHook:
+    """The full backward hooks of one module call.
+
+    The call's tensor inputs go through an identity node (`BackwardHookFunction`) before
+    `forward` sees them, and its tensor outputs through another one before the caller does.
+    Backward reaches the output node first: its pre-hook receives grad_output (the module's
+    backward pre-hooks may replace it) and keeps it here. It then reaches the input node last:
+    that node's post-hook receives grad_input and calls the user's hooks with both, and what
+    they return is what flows on into the inputs. Non-tensor positions are None in both tuples.
+    """
+
+    def __init__(self, module, hooks, pre_hooks):
+        self.module, self.hooks, self.pre_hooks = module, hooks, pre_hooks
+        self.grad_outputs = None
+        self.n_inputs = self.n_outputs = -1
+        self.input_index = self.output_index = None   # positions of the tensors; None: no node
+
+    @staticmethod
+    def _wrap(values, hook_node):
+        """Pass the tensors among `values` through one identity node, give the node to
+        `hook_node`; return the new values and the tensors' positions (None if no node)."""
+        index = [i for i, v in enumerate(values) if isinstance(v, Tensor)]
+        if not (grad_mode.enabled and any(values[i]._requires_grad for i in index)):
+            return values, None
+        wrapped = BackwardHookFunction.apply(*[values[i] for i in index])
+        node_type = BackwardHookFunction._backward_cls
+        hook_node(next(t._grad_fn for t in wrapped if type(t._grad_fn) is node_type))
+        out = list(values)
+        for i, t in zip(index, wrapped):
+            out[i] = t
+        return tuple(out), index
+
+    @staticmethod
+    def _pack(index, values, size):
+        full = [None] * size
+        for i, value in zip(index, values):
+            full[i] = value
+        return tuple(full)
+
+    def setup_input_hook(self, args):
+        def on_input_node(node):
+            node.register_hook(self._input_hook)
+        wrapped, self.input_index = self._wrap(args, on_input_node)
+        self.n_inputs = len(args)
+        return wrapped
+
+    def setup_output_hook(self, result):
+        def on_output_node(node):
+            node.register_prehook(self._output_hook)
+        single = not isinstance(result, tuple)
+        values = (result,) if single else result
+        wrapped, self.output_index = self._wrap(values, on_output_node)
+        self.n_outputs = len(values)
+        return wrapped[0] if single else wrapped
+
+    def _output_hook(self, grad_outputs):
+        self.grad_outputs = self._pack(self.output_index, grad_outputs, self.n_outputs)
+        for hook in self.pre_hooks:
+            new = hook(self.module, self.grad_outputs)
+            if new is None:
+                continue
+            if len(new) != len(self.grad_outputs):
+                raise RuntimeError("Backward pre hook returned an invalid number of grad_output, "
+                                   f"got {len(new)}, but expected {len(self.grad_outputs)}")
+            self.grad_outputs = new
+        grad_outputs = self.grad_outputs
+        if self.input_index is None:
+            # no input needs a gradient, so the input node never runs: call the hooks now
+            warnings.warn("Full backward hook is firing when gradients are computed with respect "
+                          "to module outputs since no inputs require gradients. See "
+                          "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+                          "#torch.nn.Module.register_full_backward_hook for more details.",
+                          stacklevel=_caller_stacklevel())
+            grad_inputs = (None,) * self.n_inputs
+            for hook in self.hooks:
+                res = hook(self.module, grad_inputs, self.grad_outputs)
+                if res is not None and not (isinstance(res, tuple)
+                                            and all(g is None for g in res)):
+                    raise RuntimeError("Backward hook for Modules where no input requires "
+                                       "gradient should always return None or None for all "
+                                       "gradients.")
+            self.grad_outputs = None
+        return tuple(grad_outputs[i] for i in self.output_index)
+
+    def _input_hook(self, grad_inputs, _grad_outputs):
+        if self.grad_outputs is None:
+            # the gradient reached the inputs without passing through the outputs (a double
+            # backward through the module's graph): no grad_output to report
+            return None
+        res = self._pack(self.input_index, grad_inputs, self.n_inputs)
+        for hook in self.hooks:
+            new = hook(self.module, res, self.grad_outputs)
+            if new is None:
+                continue
+            if len(new) != len(res):
+                raise RuntimeError("Backward hook returned an invalid number of grad_input, got "
+                                   f"{len(new)}, but expected {len(res)}")
+            res = new
+        self.grad_outputs = None
+        return tuple(res[i] for i in self.input_index)
+
+
+def _caller_stacklevel():
+    """The `stacklevel` that points a warning at the first frame outside ember (the user's
+    `backward()` or `module(x)` line), however deep inside ember it is raised."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_EMBER_DIR):
+        level, frame = level + 1, frame.f_back
+    return level
+
+
+def _warn_old_style_hook(inputs, result, grad_fn):
+    """PyTorch's FutureWarnings for old-style backward hooks in the cases where the node they
+    attach to does not see all of the module's inputs and outputs."""
+    def tensors(value):
+        if isinstance(value, Tensor):
+            return (value,)
+        if isinstance(value, tuple) and all(isinstance(v, Tensor) for v in value):
+            return value
+        return None
+    outs, ins = tensors(result), tensors(inputs)
+    if outs is None:
+        warnings.warn("Using non-full backward hooks on a Module that does not return a single "
+                      "Tensor or a tuple of Tensors is deprecated and will be removed in future "
+                      "versions. This hook will be missing some of the grad_output. Please use "
+                      "register_full_backward_hook to get the documented behavior.",
+                      FutureWarning, stacklevel=_caller_stacklevel())
+        return
+    if ins is None:
+        warnings.warn("Using non-full backward hooks on a Module that does not take as input a "
+                      "single Tensor or a tuple of Tensors is deprecated and will be removed in "
+                      "future versions. This hook will be missing some of the grad_input. Please "
+                      "use register_full_backward_hook to get the documented behavior.",
+                      FutureWarning, stacklevel=_caller_stacklevel())
+        return
+    out_fns = {r._grad_fn for r in outs if r._grad_fn is not None}
+    if not out_fns or (len(out_fns) == 1 and grad_fn not in out_fns):
+        warnings.warn("Using a non-full backward hook when outputs are nested in python data "
+                      "structure is deprecated and will be removed in future versions. This "
+                      "hook will be missing some grad_output.", FutureWarning, stacklevel=_caller_stacklevel())
+    elif len(out_fns) > 1:
+        warnings.warn("Using a non-full backward hook when outputs are generated by different "
+                      "autograd Nodes is deprecated and will be removed in future versions. "
+                      "This hook will be missing some grad_output. Please use "
+                      "register_full_backward_hook to get the documented behavior.",
+                      FutureWarning, stacklevel=_caller_stacklevel())
+    elif ({i._grad_fn for i in ins if i._grad_fn is not None}
+          != {node for node, _ in grad_fn.next_functions}):
+        warnings.warn("Using a non-full backward hook when the forward contains multiple "
+                      "autograd Nodes is deprecated and will be removed in future versions. This "
+                      "hook will be missing some grad_input. Please use "
+                      "register_full_backward_hook to get the documented behavior.",
+                      FutureWarning, stacklevel=_caller_stacklevel())
 
 
 def _typename(obj):
@@ -382,8 +585,9 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         first = next(_sequence)
-        if not (self._forward_hooks or self._forward_pre_hooks
-                or _global_forward_hooks or _global_forward_pre_hooks):
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
+                or self._backward_pre_hooks or _global_forward_hooks or _global_forward_pre_hooks
+                or _global_backward_hooks or _global_backward_pre_hooks):
             result = self.forward(*args, **kwargs)    # the common case: no hooks at all
         else:
             result = self._call_with_hooks(args, kwargs)
@@ -410,6 +614,12 @@ class Module:
                     new = hook(self, args)
                     if new is not None:
                         args = new if isinstance(new, tuple) else (new,)
+            full_hooks, old_hooks = self._get_backward_hooks()
+            pre_hooks = self._get_backward_pre_hooks()
+            backward_hook = None
+            if full_hooks or pre_hooks:
+                backward_hook = _BackwardHook(self, full_hooks, pre_hooks)
+                args = backward_hook.setup_input_hook(args)
             result = self.forward(*args, **kwargs)
             for hook_id, hook in itertools.chain(_global_forward_hooks.items(),
                                                  self._forward_hooks.items()):
@@ -422,6 +632,14 @@ class Module:
                     new = hook(self, args, result)
                 if new is not None:
                     result = new
+            if backward_hook is not None:
+                if not isinstance(result, (Tensor, tuple)):
+                    warnings.warn("For backward hooks to be called, module output should be a "
+                                  "Tensor or a tuple of Tensors but received "
+                                  f"{type(result)}", stacklevel=_caller_stacklevel())
+                result = backward_hook.setup_output_hook(result)
+            if old_hooks:
+                self._attach_old_style_hooks(old_hooks, args, result)
             return result
         except Exception:
             # hooks registered with always_call=True run even when forward failed
@@ -479,12 +697,79 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_full_backward_hook(self, hook, prepend=False):
-        raise NotImplementedError("ember does not run module backward hooks yet; register a "
-                                  "hook on the output tensor instead (tensor.register_hook)")
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Run `hook(module, grad_output)` when the gradients with respect to the module's
+        outputs are known, before its inputs' are computed; a returned tuple replaces
+        grad_output. Entries for non-tensor outputs are None."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
 
-    register_backward_hook = register_full_backward_hook
-    register_full_backward_pre_hook = register_full_backward_hook
+    def register_backward_hook(self, hook):
+        """Deprecated (use `register_full_backward_hook`): `hook(module, grad_input,
+        grad_output)` attached to the node that made the module's output, so it sees that
+        node's gradients, which are the module's only when forward is a single op."""
+        if self._is_full_backward_hook is True:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        self._is_full_backward_hook = False
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Run `hook(module, grad_input, grad_output)` each time the gradients with respect to
+        the module's positional tensor inputs are computed; a returned tuple replaces
+        grad_input. Non-tensor positions (and, when no input requires grad, all of grad_input)
+        are None; then the hook fires with grad_output alone, and warns.
+
+        >>> import ember
+        >>> from ember import nn
+        >>> m = nn.Linear(2, 1)
+        >>> h = m.register_full_backward_hook(lambda mod, gin, gout: print(gin[0].shape))
+        >>> m(ember.ones(3, 2, requires_grad=True)).sum().backward()
+        torch.Size([3, 2])
+        """
+        if self._is_full_backward_hook is False:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        self._is_full_backward_hook = True
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def _get_backward_hooks(self):
+        """(full hooks, old-style hooks) to run for this call: the global ones first."""
+        full, old = [], []
+        if _global_backward_hooks:
+            (full if _global_is_full_backward_hook else old).extend(
+                _global_backward_hooks.values())
+        if self._backward_hooks:
+            (full if self._is_full_backward_hook else old).extend(self._backward_hooks.values())
+        return full, old
+
+    def _get_backward_pre_hooks(self):
+        return list(_global_backward_pre_hooks.values()) + list(self._backward_pre_hooks.values())
+
+    def _attach_old_style_hooks(self, hooks, args, result):
+        """Old-style hooks go on the grad_fn of the output's first tensor."""
+        var = result
+        while not isinstance(var, Tensor):
+            var = next(v for v in var.values() if isinstance(v, Tensor)) \
+                if isinstance(var, dict) else var[0]
+        grad_fn = var._grad_fn
+        if grad_fn is None:
+            return
+        module = weakref.ref(self)
+        for hook in hooks:
+            def node_hook(grad_inputs, grad_outputs, hook=hook):
+                return hook(module(), grad_inputs, grad_outputs)
+            grad_fn.register_hook(node_hook)
+        _warn_old_style_hook(args, result, grad_fn)
 
     # -- walking the tree ----------------------------------------------------------------------
 
@@ -631,7 +916,7 @@ class Module:
 
     def to(self, *args, **kwargs):
         """Cast the floating parameters and buffers to a dtype (`model.to(ember.float64)`)
-        or move them to a device (only the CPU exists); returns the module itself."""
+        or move them to a device (`model.to("cuda")`); returns the module itself."""
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
@@ -649,23 +934,25 @@ class Module:
             elif arg is not None and not isinstance(arg, bool):
                 raise TypeError(f"to() received an invalid combination of arguments - got "
                                 f"({type(arg).__name__})")
-        check_cpu(device)
         if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
                             f"got desired dtype={dtype}")
+        if device is not None:
+            _backend.resolve(device)                  # PyTorch's error before anything moves
 
         def convert(t):
             if dtype is not None and (t.is_floating_point() or t.is_complex()):
-                return t.to(dtype)
-            return t
+                return t.to(device, dtype) if device is not None else t.to(dtype)
+            return t.to(device) if device is not None else t
         return self._apply(convert)
 
     def cpu(self):
-        """Parameters are always on the CPU in ember: returns the module itself."""
+        """Move every parameter and buffer to the CPU; returns the module itself."""
         return self._apply(lambda t: t.cpu())
 
     def cuda(self, device=None):
-        raise AssertionError("Torch not compiled with CUDA enabled")
+        """Move every parameter and buffer to a GPU; returns the module itself."""
+        return self._apply(lambda t: t.cuda(device))
 
     def type(self, dst_type):
         """Cast all parameters and buffers to `dst_type`."""
