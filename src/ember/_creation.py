@@ -5,13 +5,32 @@ import warnings
 
 import numpy as np
 
-from . import _dtype
-from ._device import check_cpu
+from . import _backend, _dtype
+from ._device import check_cpu, device as _device_cls
 from ._dtype import finfo, iinfo
 from ._tensor import Tensor
 from .autograd import grad_mode
 
 _pycomplex = complex     # the built-in type (this module defines ember.complex)
+
+
+def _on_device(factory):
+    """`factory` with `device=`: the tensor is made on the host, as on the CPU, then copied to
+    the device once (so a GPU tensor holds exactly the values a CPU one would)."""
+    def made(*args, device=None, **kwargs):
+        if device is None:
+            device = _backend.default_device          # set_default_device, or None: the CPU
+            if device is None:
+                return factory(*args, **kwargs)
+        backend, index = _backend.resolve(device)
+        t = factory(*args, **kwargs)
+        if backend is not _backend.CPU_BACKEND or type(t._data) is not np.ndarray:
+            t._data = _backend.move(t._data, backend, index)
+        return t
+    made.__name__, made.__qualname__, made.__doc__ = \
+        factory.__name__, factory.__qualname__, factory.__doc__
+    made.__wrapped__ = factory
+    return made
 
 def array_from_data(data, dtype=None):
     """A fresh array holding `data` (numbers, nested sequences, arrays, tensors).
@@ -130,6 +149,7 @@ def _plain(data):
     return data
 
 
+@_on_device
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data`.
 
@@ -151,6 +171,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     return Tensor._make(array, bool(requires_grad))
 
 
+@_on_device
 def as_tensor(data, dtype=None, device=None):
     """Like `tensor`, but shares memory with a NumPy array or tensor when no cast is needed."""
     check_cpu(device)
@@ -317,6 +338,7 @@ def _check_fill(fill, dt):
 # -- constant-filled tensors -----------------------------------------------------------------------
 
 
+@_on_device
 def zeros(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, names=None):
     """A tensor of zeros; float32 unless `dtype` says otherwise.
@@ -332,6 +354,7 @@ def zeros(*sizes, size=None, out=None, dtype=None, layout=None, device=None, req
     return _result(np.zeros(shape, dt.np), requires_grad, out)
 
 
+@_on_device
 def ones(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False, names=None):
     """A tensor of ones; float32 unless `dtype` says otherwise."""
@@ -343,6 +366,7 @@ def ones(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requ
     return _result(array, requires_grad, out)
 
 
+@_on_device
 def empty(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None, names=None):
     """An uninitialised tensor in PyTorch; zeros in ember (reading it is still a bug)."""
@@ -356,6 +380,7 @@ def empty(*sizes, size=None, out=None, dtype=None, layout=None, device=None, req
 _NUMBER_TYPES = (int, float, _pycomplex, np.generic)
 
 
+@_on_device
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False, names=None):
     """A tensor filled with `fill_value`, whose dtype follows the fill value's type."""
@@ -381,6 +406,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     return _result(array, requires_grad, out)
 
 
+@_on_device
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                   pin_memory=False):
     """An uninitialised (in ember: zero) tensor with the given sizes and strides (in elements)."""
@@ -401,6 +427,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
     return _result(array, requires_grad)
 
 
+@_on_device
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
         pin_memory=False):
     """The n x m identity matrix (ones on the diagonal)."""
@@ -439,6 +466,7 @@ def _like_array(name, input, dtype, memory_format, fill):
     return array
 
 
+@_on_device
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None, pin_memory=False):
     """Zeros of `input`'s shape (and dtype, unless `dtype` is given)."""
@@ -446,6 +474,7 @@ def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     return _result(_like_array("zeros_like", input, dtype, memory_format, 0), requires_grad)
 
 
+@_on_device
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None, pin_memory=False):
     """Ones of `input`'s shape (and dtype, unless `dtype` is given)."""
@@ -453,6 +482,7 @@ def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
     return _result(_like_array("ones_like", input, dtype, memory_format, 1), requires_grad)
 
 
+@_on_device
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None, pin_memory=False):
     """An uninitialised (in ember: zero) tensor of `input`'s shape and dtype."""
@@ -460,6 +490,7 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     return _result(_like_array("empty_like", input, dtype, memory_format, 0), requires_grad)
 
 
+@_on_device
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None, pin_memory=False):
     """`fill_value` in `input`'s shape and dtype (unless `dtype` is given)."""
@@ -478,37 +509,47 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     return _result(array, requires_grad)
 
 
+def _own(self, device):
+    """The device of a `Tensor.new_*` result: the tensor's own unless told otherwise."""
+    return device if device is not None or type(self._data) is np.ndarray else self.device
+
+
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None,
                pin_memory=False):
-    """A new tensor holding a copy of `data`, with this tensor's dtype unless told otherwise."""
-    check_cpu(device)
+    """A new tensor holding a copy of `data`, with this tensor's dtype and device unless told
+    otherwise."""
+    device = _own(self, device)
+    place = None if device is None else _backend.resolve(device)
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use "
                       "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
                       "requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
     dt = self.dtype if dtype is None else _dtype.to_dtype(dtype)
-    return _result(array_from_data(data, dt), requires_grad)
+    array = array_from_data(data, dt)
+    if place is not None:
+        array = _backend.move(array, *place)
+    return _result(array, requires_grad)
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
               pin_memory=False):
     """Zeros of the given size, with this tensor's dtype unless told otherwise."""
-    return zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+    return zeros(*size, dtype=self.dtype if dtype is None else dtype, device=_own(self, device),
                  requires_grad=requires_grad)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
              pin_memory=False):
     """Ones of the given size, with this tensor's dtype unless told otherwise."""
-    return ones(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+    return ones(*size, dtype=self.dtype if dtype is None else dtype, device=_own(self, device),
                 requires_grad=requires_grad)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
               pin_memory=False):
     """An uninitialised (in ember: zero) tensor of the given size and this tensor's dtype."""
-    return empty(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+    return empty(*size, dtype=self.dtype if dtype is None else dtype, device=_own(self, device),
                  requires_grad=requires_grad)
 
 
@@ -518,14 +559,15 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
     if not isinstance(size, (tuple, list, Tensor)):
         raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{type(size).__name__}")
-    return full(size, fill_value, dtype=self.dtype if dtype is None else dtype, device=device,
+    return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                device=_own(self, device),
                 requires_grad=requires_grad)
 
 
 def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
                       layout=None, pin_memory=False):
     return empty_strided(size, stride, dtype=self.dtype if dtype is None else dtype,
-                         device=device, requires_grad=requires_grad)
+                         device=_own(self, device), requires_grad=requires_grad)
 
 
 # -- exact emulation of the fused multiply-add PyTorch's range kernels compile to -----------------
@@ -558,18 +600,22 @@ def _two_product(a, b):
 def _sum_round_odd(x, y):
     """x + y rounded to odd (the neighbour with an odd last bit when the sum is inexact)."""
     s, e = _two_sum(x, y)
-    s = np.asarray(s, np.float64)
+    s = _float64(s)
     fix = (e != 0) & ((s.view(np.int64) & 1) == 0)
     if fix.any():
         s = np.where(fix, np.nextafter(s, np.where(e > 0, np.inf, -np.inf)), s)
     return s
 
 
+def _float64(v):
+    """np.asarray(v, np.float64), keeping a device array on its device."""
+    return np.asarray(v, np.float64) if type(v) is np.ndarray or not hasattr(v, "astype") \
+        else v.astype(np.float64, copy=False)
+
+
 def _fma64(a, b, c):
     """a * b + c rounded once (float64 arrays or numbers)."""
-    a = np.asarray(a, np.float64)
-    b = np.asarray(b, np.float64)
-    c = np.asarray(c, np.float64)
+    a, b, c = _float64(a), _float64(b), _float64(c)
     with np.errstate(all="ignore"):
         uh, ul = _two_product(a, b)
         th, tl = _two_sum(c, uh)
@@ -711,6 +757,7 @@ def _to_int64(value):
     return int(value)
 
 
+@_on_device
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False, pin_memory=False):
     """`arange(end)` or `arange(start, end, step)`: int64 for integer arguments, else float32.
@@ -858,6 +905,7 @@ def _half_op(x):
     return np.float32(np.float16(x))
 
 
+@_on_device
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
     """`steps` evenly spaced values from `start` to `end` (both included), as PyTorch
@@ -915,6 +963,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _result(array, requires_grad, out)
 
 
+@_on_device
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
     """`steps` values from `base ** start` to `base ** end`, evenly spaced in the exponent
@@ -1077,9 +1126,33 @@ Tensor.is_nonzero = is_nonzero
 Tensor.is_same_size = is_same_size
 
 # What `ember.<name>` exports from this module (ember/__init__.py star-imports it).
-__all__ = ["arange", "as_tensor", "channels_last", "channels_last_3d", "complex",
+__all__ = ["set_default_device", "get_default_device",
+           "arange", "as_tensor", "channels_last", "channels_last_3d", "complex",
            "contiguous_format", "empty", "empty_like", "empty_strided", "eye", "finfo",
            "from_numpy", "full", "full_like", "iinfo", "is_complex", "is_floating_point",
            "is_nonzero", "is_same_size", "is_signed", "layout", "linspace", "logspace",
            "memory_format", "ones", "ones_like", "polar", "preserve_format", "result_type",
            "strided", "tensor", "zeros", "zeros_like"]
+
+
+def set_default_device(device):
+    """Make factories (`zeros`, `tensor`, `arange`, ...) create tensors on `device` when they
+    are not told where (None: back to the CPU).
+
+    >>> import ember
+    >>> ember.set_default_device("cpu"); ember.get_default_device()
+    device(type='cpu')
+    >>> ember.set_default_device(None)
+    """
+    if device is not None:
+        _backend.resolve(device)
+        device = device if isinstance(device, _device_cls) else _device_cls(device)
+        if device.type == "cpu":
+            device = None
+    _backend.default_device = device
+
+
+def get_default_device():
+    """Where factories put tensors when not told: `device(type='cpu')` unless
+    `set_default_device` said otherwise."""
+    return _backend.default_device or _device_cls("cpu")

@@ -16,7 +16,9 @@ the visible ones to scientific notation.
 """
 import math
 
-from . import _dtype
+import numpy as np
+
+from . import _backend, _dtype
 
 # The settings of each `profile`; `sci_mode` is not part of a profile.
 _PROFILES = {
@@ -231,6 +233,9 @@ def tensor_repr(t):
     indent = len(prefix)
     dtype_name = repr(t.dtype)
     suffixes = []
+    if type(data) is not np.ndarray:            # a GPU tensor: its values are fetched to print
+        suffixes.append(f"device='{t.device}'")
+        data = _backend.of(data).to_host(data)
     # the default floating dtype goes unsaid in the suffix
     default_float = _dtype.get_default_dtype().name
 

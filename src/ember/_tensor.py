@@ -15,7 +15,7 @@ import weakref
 
 import numpy as np
 
-from . import _dtype
+from . import _backend, _dtype
 from ._device import CPU, check_cpu
 from . import autograd
 from .autograd import grad_mode
@@ -45,6 +45,7 @@ class Tensor:
     _accumulator = None
     _output_nr = 0          # which output of its grad_fn this tensor is (unbind: several)
     _multi_output_view = None  # the node's name for a piece of split/unbind (no in-place)
+    _custom_function_view = None  # the Function's name for an input it returned as is (same)
     _base = None            # for a view: the tensor whose storage it views
     _view_fn = None         # for a view: rebuilds it from `_base` (see ops/inplace.py)
     _hooks = None
@@ -109,11 +110,12 @@ class Tensor:
 
     @property
     def device(self):
-        return CPU
+        """Where the values live: `device(type='cpu')`, or a GPU (`cuda:0`) via CuPy."""
+        return CPU if type(self._data) is np.ndarray else _backend.device_of(self._data)
 
     @property
     def is_cuda(self):
-        return False
+        return type(self._data) is not np.ndarray
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
@@ -265,8 +267,7 @@ class Tensor:
         if (gradient is None and inputs is None and not create_graph and x.size == 1
                 and self._grad_fn is not None and x.dtype.kind == "f"):
             # the lecture's `loss.backward()`: a scalar loss starts backward with gradient 1
-            one = np.empty(x.shape, x.dtype)
-            one.fill(1)
+            one = np.ones_like(x)
             run_backward(((self._grad_fn, self._output_nr),), (Tensor._make(one),),
                          bool(retain_graph), False)
             return
@@ -311,9 +312,19 @@ class Tensor:
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
+        if type(self._data) is not np.ndarray:
+            if force:
+                return _backend.of(self._data).to_host(self._data)
+            self._not_on_host()
         return self._data
 
+    def _not_on_host(self):
+        raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                        "Tensor.cpu() to copy the tensor to host memory first.")
+
     def __array__(self, dtype=None, copy=None):
+        if type(self._data) is not np.ndarray:
+            self._not_on_host()
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
@@ -332,10 +343,16 @@ class Tensor:
         return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()
 
     def cpu(self, memory_format=None):
-        return self
+        """This tensor on the CPU (itself when it is there already)."""
+        return self if type(self._data) is np.ndarray else self.to("cpu")
 
     def cuda(self, device=None, non_blocking=False, memory_format=None):
-        raise AssertionError("Torch not compiled with CUDA enabled")
+        """This tensor on a GPU (`device`: an index or "cuda:N"; the current GPU by default)."""
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, int):
+            device = f"cuda:{device}"
+        return self.to(device)
 
     # -- version counting and in-place checks -----------------------------------------------
 
@@ -363,6 +380,14 @@ class Tensor:
                     "being modified inplace. This view is the output of a function that returns "
                     "multiple views. Such functions do not allow the output views to be modified "
                     "inplace. You should replace the inplace operation by an out-of-place one.")
+            if self._custom_function_view is not None:
+                raise RuntimeError(
+                    f"Output {self._output_nr} of {self._custom_function_view} is a view and is "
+                    "being modified inplace. This view was created inside a custom Function (or "
+                    "because an input was returned as-is) and the autograd logic to handle "
+                    "view+inplace would override the custom backward associated with the custom "
+                    "Function, leading to incorrect gradients. This behavior is forbidden. You "
+                    "can fix this by cloning the output of the custom Function.")
             if self._grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                    "in-place operation.")

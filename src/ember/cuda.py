@@ -1,19 +1,22 @@
-"""`ember.cuda`: what `torch.cuda` answers on a PyTorch built without CUDA.
-
-ember computes on the CPU with NumPy, so this module exists only so that the usual device
-guard of PyTorch programs runs unchanged:
+"""`ember.cuda`: the GPU, through CuPy when it is installed (`pip install ember[cuda]`) and
+sees a device; otherwise what `torch.cuda` answers on a PyTorch built without CUDA.
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
-Every answer below is the one a CPU-only PyTorch 2.13.0 gives: queries say "no GPU"
+With a GPU, tensors made with `device="cuda"` or moved with `.to("cuda")` hold CuPy arrays and
+every op runs on the GPU. Its random numbers come from CuPy's generator, seeded by
+`manual_seed`: they are not the numbers PyTorch's CUDA generator draws (nor the CPU's).
+
+Without one, every answer is the one a CPU-only PyTorch 2.13.0 gives: queries say "no GPU"
 (`is_available()` is False, `device_count()` is 0), seeding is silently ignored (PyTorch
 queues it for a GPU that never appears), and anything that needs a real GPU raises
 `AssertionError: Torch not compiled with CUDA enabled`.
 
 >>> import ember
->>> ember.cuda.is_available(), ember.cuda.device_count()
-(False, 0)
+>>> ember.cuda.is_available() in (True, False)
+True
 """
+from . import _backend
 
 _NOT_COMPILED = "Torch not compiled with CUDA enabled"
 
@@ -23,18 +26,27 @@ def _no_cuda(*args, **kwargs):
     raise AssertionError(_NOT_COMPILED)
 
 
+def _gpu():
+    """The GPU backend, or PyTorch's error for a build without CUDA."""
+    backend = _backend.cuda_backend()
+    if backend is None:
+        raise AssertionError(_NOT_COMPILED)
+    return backend
+
+
 def is_available():
-    """False: ember has no GPU backend."""
-    return False
+    """Whether a GPU can be used: CuPy is installed and sees at least one device."""
+    return _backend.cuda_backend() is not None
 
 
 def device_count():
-    """0 GPUs."""
-    return 0
+    """How many GPUs CuPy sees (0 without CuPy)."""
+    backend = _backend.cuda_backend()
+    return 0 if backend is None else backend.device_count()
 
 
 def is_initialized():
-    return False
+    return _backend.cuda_backend() is not None
 
 
 def is_bf16_supported(including_emulation=True):
@@ -48,11 +60,14 @@ def get_arch_list():
 # Seeding the GPU's generators: safe to call without CUDA, and then "silently ignored" (the
 # words of PyTorch's docs), so a program seeding both CPU and GPU runs unchanged.
 def manual_seed(seed):
-    int(seed)  # PyTorch converts first, so a non-number still fails as it would there
+    """Seed the GPU's generator (CuPy's); without a GPU, PyTorch silently ignores it."""
+    seed = int(seed)  # PyTorch converts first, so a non-number still fails as it would there
+    backend = _backend.cuda_backend()
+    if backend is not None:
+        backend.seed(seed)
 
 
-def manual_seed_all(seed):
-    int(seed)
+manual_seed_all = manual_seed
 
 
 def seed():
@@ -86,8 +101,18 @@ def max_memory_reserved(device=None):
 
 # The calls that would start CUDA: PyTorch's lazy init fails, with this assertion.
 init = _no_cuda
-synchronize = _no_cuda
-current_device = _no_cuda
+
+
+def synchronize(device=None):
+    """Wait until the GPU has finished every queued kernel (CuPy runs them asynchronously)."""
+    _gpu().synchronize(_backend.resolve(device or "cuda")[1])
+
+
+def current_device():
+    _gpu()
+    return _backend.current_index
+
+
 get_device_name = _no_cuda
 get_device_properties = _no_cuda
 get_device_capability = _no_cuda
@@ -102,11 +127,14 @@ ipc_collect = _no_cuda
 
 
 def set_device(device):
-    """Selecting a GPU fails: there is none (PyTorch's error for a CPU device, else CUDA's)."""
+    """Make GPU `device` (an index or "cuda:N") the one that "cuda" means from now on."""
     from ._device import device as _device
     if isinstance(device, (str, _device)) and _device(device).type != "cuda":
         raise ValueError(f"Expected a cuda device, but got: {_device(device)}")
-    raise AssertionError(_NOT_COMPILED)
+    _gpu()
+    index = device if isinstance(device, int) else (_device(device).index or 0)
+    _backend.resolve(_device("cuda", index))         # PyTorch's error for a missing GPU
+    _backend.current_index = index
 
 
 class device:

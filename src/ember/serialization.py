@@ -39,6 +39,7 @@ import zipfile
 import numpy as np
 
 from . import _dtype
+from . import _backend
 from ._device import device as _device_cls
 from ._tensor import Size, Tensor
 
@@ -87,8 +88,9 @@ _DTYPE_GLOBALS = {d.name: _Global("torch", d.name) for d in _dtype.ALL}
 class _StorageRef:
     """A storage in the pickle: written as a persistent id, its bytes go to `data/<key>`."""
 
-    def __init__(self, key, array, dtype_name):
+    def __init__(self, key, array, dtype_name, location="cpu"):
         self.key, self.array, self.dtype_name = key, array, dtype_name
+        self.location = location            # where the tensor lived: "cpu" or "cuda:N"
 
 
 class _TorchPickler(pickle._Pickler):
@@ -121,9 +123,10 @@ class _TorchPickler(pickle._Pickler):
             itemsize = obj.array.itemsize
             if obj.dtype_name in _STORAGE_NAMES:
                 return ("storage", _STORAGE_GLOBALS[_STORAGE_NAMES[obj.dtype_name]], obj.key,
-                        "cpu", obj.array.size)
+                        obj.location, obj.array.size)
             # uint16/32/64 have no typed storage class: an untyped one, sized in bytes
-            return ("storage", _UNTYPED_STORAGE, obj.key, "cpu", obj.array.size * itemsize)
+            return ("storage", _UNTYPED_STORAGE, obj.key, obj.location,
+                    obj.array.size * itemsize)
         return None
 
     def reducer_override(self, obj):
@@ -137,7 +140,12 @@ class _TorchPickler(pickle._Pickler):
 
     def _reduce_tensor(self, t):
         array = t._data
-        storage, offset, strides = self._storage_of(array)
+        location = "cpu"
+        if type(array) is not np.ndarray:
+            # a GPU tensor: its values are written from a host copy, its device recorded
+            location = str(t.device)
+            array = _backend.of(array).to_host(array)
+        storage, offset, strides = self._storage_of(array, location)
         dtype_name = array.dtype.name
         hooks = collections.OrderedDict()
         if dtype_name in _STORAGE_NAMES:
@@ -153,7 +161,7 @@ class _TorchPickler(pickle._Pickler):
             return (_REBUILD_PARAMETER, (plain, bool(t.requires_grad), hooks))
         return rebuilt
 
-    def _storage_of(self, array):
+    def _storage_of(self, array, location="cpu"):
         """The storage a tensor's array views, its element offset and its strides.
 
         Views of one NumPy array share its memory; the storage is the outermost base array of
@@ -180,7 +188,8 @@ class _TorchPickler(pickle._Pickler):
             key = str(len(self._storages))
             self._storage_keys[id(root)] = key
             self._keep_alive.append(root)
-            self._storages[key] = _StorageRef(key, root.reshape(-1), array.dtype.name)
+            self._storages[key] = _StorageRef(key, root.reshape(-1), array.dtype.name,
+                                              location)
         return self._storages[key], offset, strides
 
 
@@ -266,8 +275,9 @@ class _LoadedStorage:
     """A storage read from the archive: its bytes, viewed in each tensor's dtype (one view
     per dtype, shared by all tensors on this storage, so that they stay views of one array)."""
 
-    def __init__(self, raw, dtype):
+    def __init__(self, raw, dtype, location=None):
         self.raw, self.dtype = raw, dtype       # dtype None: an UntypedStorage
+        self.location = location                # None: the CPU; else (backend, index)
         self._typed = {}
 
     def typed(self, dt):
@@ -298,6 +308,8 @@ def _rebuild_tensor(storage, storage_offset, size, stride, requires_grad, backwa
         # a view into the storage: tensors saved as views of one tensor stay views
         array = np.ndarray(size, dt.np, buffer=flat, offset=storage_offset * itemsize,
                            strides=tuple(s * itemsize for s in stride))
+    if storage.location is not None:
+        array = _backend.move(array, *storage.location)
     t = Tensor._make(array)
     if requires_grad:
         t.requires_grad_(True)
@@ -385,10 +397,11 @@ _UNSAFE_MESSAGE = (
 class _ArchiveUnpickler(pickle.Unpickler):
     """Unpickles `data.pkl`, reading storages from the archive as their ids come up."""
 
-    def __init__(self, file, archive, prefix, weights_only):
+    def __init__(self, file, archive, prefix, weights_only, map_location=None):
         super().__init__(file, encoding="utf-8")
         self._archive, self._prefix = archive, prefix
         self._weights_only = weights_only
+        self._map_location = map_location
         self._loaded = {}
 
     def find_class(self, module, name):
@@ -421,21 +434,32 @@ class _ArchiveUnpickler(pickle.Unpickler):
         if key not in self._loaded:
             raw = self._archive.read(f"{self._prefix}data/{key}")
             self._loaded[key] = _LoadedStorage(np.frombuffer(raw, np.uint8).copy(),
-                                               storage_type.dtype)
+                                               storage_type.dtype,
+                                               _placement(location, self._map_location))
         return self._loaded[key]
 
 
-def _check_map_location(map_location):
-    """ember keeps everything on the CPU: accept only map locations that say so."""
-    if map_location is None or callable(map_location) and not isinstance(map_location, str):
-        return
+def _placement(location, map_location):
+    """Where a storage saved at `location` ("cpu", "cuda:0") goes: None for the CPU, else the
+    (backend, index) of its device. `map_location` as in PyTorch: None keeps the saved
+    device, a device or string moves everything there, a dict maps saved locations, a
+    callable is not supported (everything stays on the CPU)."""
+    target = location
     if isinstance(map_location, dict):
-        targets = map_location.values()
-    else:
-        targets = [map_location]
-    for target in targets:
-        if str(target).split(":")[0] != "cpu":
-            raise RuntimeError(f"ember has only the CPU: cannot map storages to {target!r}")
+        target = map_location.get(location, location)
+    elif isinstance(map_location, (str, _device_cls)):
+        target = map_location
+    elif map_location is not None:
+        return None
+    target = str(target)
+    if target.split(":")[0] == "cpu":
+        return None
+    if target.startswith("cuda") and _backend.cuda_backend() is None:
+        raise RuntimeError(
+            "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() "
+            "is False. If you are running on a CPU-only machine, please use torch.load with "
+            "map_location=torch.device('cpu') to map your storages to the CPU.")
+    return _backend.resolve(target)
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None,
@@ -444,7 +468,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
 
     With `weights_only=True` (the default, as in PyTorch) only tensors, dtypes, sizes and
     plain Python data can be loaded; anything else raises `pickle.UnpicklingError` naming the
-    offending class. `map_location` may be None, "cpu" or a mapping to "cpu".
+    offending class. `map_location`: None (each tensor back on the device it was saved
+    from), a device ("cpu", "cuda:0"), or a dict from saved to new locations.
 
     >>> import io, ember
     >>> buffer = io.BytesIO()
@@ -453,7 +478,6 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     >>> ember.serialization.load(buffer, map_location="cpu")
     {'step': 3}
     """
-    _check_map_location(map_location)
     if pickle_module is not None:
         raise NotImplementedError("ember.load uses its own unpickler; pickle_module is not "
                                   "supported")
@@ -474,7 +498,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
             if byteorder in names and archive.read(byteorder).strip() != b"little":
                 raise RuntimeError("ember reads little-endian checkpoints only")
             unpickler = _ArchiveUnpickler(io.BytesIO(archive.read(pkl)), archive, prefix,
-                                          weights_only)
+                                          weights_only, map_location)
             try:
                 return unpickler.load()
             except pickle.UnpicklingError:

@@ -23,10 +23,10 @@ def _make_grads(outputs, grad_outputs):
             if out._data.dtype.kind not in "fc":
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs "
                                    f"but got {out.dtype}")
-            g = Tensor._make(np.ones(out._data.shape, out._data.dtype))
+            g = Tensor._make(np.ones_like(out._data))
         else:
             if not isinstance(g, Tensor):
-                g = Tensor._make(np.full(out._data.shape, g, out._data.dtype))
+                g = Tensor._make(np.full_like(out._data, g))
             if g._data.shape != out._data.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "

@@ -20,7 +20,7 @@ import functools
 
 import numpy as np
 
-from .. import _tensor
+from .. import _backend, _tensor
 from . import anomaly_mode, grad_mode
 from .graph import _NO_EDGE, Node, _sequence, edge_to
 
@@ -64,8 +64,8 @@ class BackwardCFunction(Node):
         if self.num_outputs == 1:
             grads = [grads]
         if self._materialize_grads:
-            grads = [g if g is not None else _tensor.Tensor._make(np.zeros(shape, dtype))
-                     for g, (shape, dtype) in zip(grads, self._output_metas)]
+            grads = [g if g is not None else _tensor.Tensor._make(xp.zeros(shape, dtype))
+                     for g, (shape, dtype, xp) in zip(grads, self._output_metas)]
         result = self._forward_cls.backward(self, *grads)
         if not isinstance(result, tuple):
             result = (result,)
@@ -163,16 +163,21 @@ class Function(metaclass=FunctionMeta):
         is_tuple = isinstance(outputs, tuple)
         outs = list(outputs) if is_tuple else [outputs]
         ctx.num_outputs = len(outs)
-        ctx._output_metas = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor)
-                                  else ((), np.float32) for o in outs)
-        for i, out in enumerate(outs):
-            if not isinstance(out, Tensor):
-                continue
-            if any(out is n for n in ctx._non_differentiable):
-                continue
+        ctx._output_metas = tuple((o._data.shape, o._data.dtype, _backend.xp(o._data))
+                                  if isinstance(o, Tensor) else ((), np.float32, np)
+                                  for o in outs)
+        differentiable = [i for i, out in enumerate(outs) if isinstance(out, Tensor)
+                          and not any(out is n for n in ctx._non_differentiable)]
+        for i in differentiable:
+            out = outs[i]
             if any(out is a for a in args) and not any(out is d for d in ctx._dirty):
-                # an input returned as is: the output is a new tensor on the same storage
+                # an input returned as is: the output is a new tensor on the same storage, a
+                # view that PyTorch forbids modifying in place (that would bypass `backward`)
                 out = outs[i] = out.detach()
+                if len(differentiable) > 1:
+                    out._multi_output_view = cls.__name__
+                else:
+                    out._custom_function_view = cls.__name__
             out._requires_grad, out._grad_fn, out._output_nr = True, ctx, i
         return tuple(outs) if is_tuple else outs[0]
 

@@ -95,10 +95,12 @@ def _dropout(input, p, training, inplace, noise_shape):
     if p == 0 or not training or input.numel() == 0:
         return input
     if p == 1:
-        zero = Tensor._make(np.zeros((), input._data.dtype))
+        zero = Tensor._make(np.zeros_like(input._data, shape=()))  # on the input's device
         return input.mul_(zero) if inplace else input * zero
     from .._creation import empty
-    noise = empty(*noise_shape, dtype=input.dtype)
+    # the mask lives where the input does (a GPU draws it with its own generator)
+    noise = empty(*noise_shape, dtype=input.dtype,
+                  device=None if type(input._data) is np.ndarray else input.device)
     noise.bernoulli_(1 - p)
     noise.div_(1 - p)
     return input.mul_(noise) if inplace else input * noise
@@ -590,7 +592,8 @@ def _cross_entropy_label_smoothing(input, target, weight, reduction, ignore_inde
     if reduction == "mean":
         if weight is not None:
             kept = target._data[~ignore_mask._data]
-            total = Tensor._make(np.asarray(np.sum(weight._data[kept])))
+            from ..ops._util import as_array
+            total = Tensor._make(as_array(np.sum(weight._data[kept])))
             ret = smooth_loss.sum() / total
         else:
             ret = smooth_loss.sum() / int(np.sum(~ignore_mask._data))

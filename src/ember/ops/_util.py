@@ -1,7 +1,7 @@
 """Helpers shared by the ops: PyTorch's result dtype, NumPy operands, and gradient fitting."""
 import numpy as np
 
-from .. import _dtype
+from .. import _backend, _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode as _grad_mode
 
@@ -12,6 +12,7 @@ _I64 = np.dtype(np.int64)
 _BY_NP = _dtype._BY_NP
 _ndarray = np.ndarray
 _asarray = np.asarray
+_ascontiguous = np.ascontiguousarray
 _new = object.__new__
 
 
@@ -55,7 +56,7 @@ def operands(a, b, dt=None, direct=False):
                 return x, b, _BY_NP[xd]
         elif isinstance(b, Tensor):
             y = b._data
-            if y.dtype is xd and xd is not _HALF:
+            if y.dtype is xd and xd is not _HALF and type(y) is type(x):
                 return x, y, _BY_NP[xd]
         if type(b) is _ndarray:
             b = Tensor._make(b)             # PyTorch treats a NumPy array as a tensor here
@@ -67,15 +68,43 @@ def operands(a, b, dt=None, direct=False):
         x = x.astype(compute)
     if isinstance(b, Tensor):
         y = b._data
+        if type(y) is not type(x):
+            x, y = on_one_device(x, y)
         if y.dtype is not compute:
             y = y.astype(compute)
     elif type(b) is int and compute.kind in "iu" and compute is not _I64:
-        y = np.array(b, dtype=np.int64).astype(compute)
+        y = np.array(b, dtype=np.int64).astype(compute)[()]
     elif isinstance(b, np.generic):
         y = b.item()
     else:
         y = b
     return x, y, dt
+
+
+def on_one_device(x, y):
+    """Two arrays of one op, on one device: a 0-d CPU tensor goes along with a GPU tensor as
+    a number does (PyTorch's rule), any other mix is PyTorch's error."""
+    if type(y) is _ndarray and y.ndim == 0:
+        return x, y[()]
+    if type(x) is _ndarray and x.ndim == 0:
+        return _backend.xp(y).asarray(x[()]), y
+    _backend.same_device(x, y)
+    return x, y
+
+
+def check_devices(*values):
+    """PyTorch's error when the tensors (or arrays) of one op live on different devices;
+    None and 0-d CPU values go along anywhere, as numbers do."""
+    first = None
+    for v in values:
+        a = v._data if isinstance(v, Tensor) else v
+        if a is None or not hasattr(a, "ndim") or isinstance(a, np.generic) or (
+                type(a) is _ndarray and a.ndim == 0):
+            continue
+        if first is None:
+            first = a
+        elif type(a) is not type(first):
+            _backend.same_device(first, a)
 
 
 def _half_operands(x, b, dt, direct):
@@ -128,7 +157,7 @@ def finish(result, dt):
     scalars, which have no storage to share, so they are wrapped again)."""
     if result.dtype is not dt.np:
         result = result.astype(dt.np)
-    if type(result) is not _ndarray:
+    if type(result) is not _ndarray and isinstance(result, np.generic):
         result = _asarray(result)
     return result
 
@@ -137,7 +166,7 @@ def wrap(result, dt):
     """A new tensor holding the op's NumPy result, as an array of dtype `dt`."""
     if result.dtype is not dt.np:
         result = result.astype(dt.np)
-    if type(result) is not _ndarray:
+    if type(result) is not _ndarray and isinstance(result, np.generic):
         result = _asarray(result)
     t = _new(Tensor)
     t._data = result
@@ -147,7 +176,35 @@ def wrap(result, dt):
 
 
 def as_array(result):
-    return result if type(result) is _ndarray else _asarray(result)
+    """A NumPy scalar (what NumPy returns for a 0-d result) as a 0-d array; arrays as they are."""
+    return _asarray(result) if isinstance(result, np.generic) else result
+
+
+def contiguous(a):
+    """`np.ascontiguousarray(a)` made on `a`'s own device."""
+    return _ascontiguous(a) if type(a) is _ndarray else _backend.xp(a).ascontiguousarray(a)
+
+
+def array_or_number(v, dtype=None):
+    """`np.asarray(v, dtype)` for an op's operand, kept on its device: an array stays an
+    array (cast to `dtype`), a number becomes a NumPy scalar, which mixes with the arrays of
+    any device (a 0-d host array would not)."""
+    if isinstance(v, (np.generic, int, float, complex)):
+        return _asarray(v, dtype)[()]
+    return v if dtype is None or v.dtype == dtype else v.astype(dtype)
+
+
+def new_like(a, value, dtype=None):
+    """`value` (a number, or a list of numbers) as an array on `a`'s device."""
+    return _asarray(value, dtype) if type(a) is _ndarray else _backend.xp(a).asarray(value, dtype)
+
+
+def upload_like(a, host):
+    """The host array `host` on `a`'s device (itself when `a` is a host array)."""
+    if type(a) is _ndarray:
+        return host
+    b = _backend.of(a)
+    return b.from_host(host, b.device_index(a))
 
 
 def meta(value):

@@ -38,13 +38,16 @@ module holds the math.
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+from numpy.lib.stride_tricks import as_strided as _np_as_strided
 
+from .. import _backend
 from .._tensor import Tensor
+from ._util import check_devices, contiguous, upload_like
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 
 _HALF = np.dtype(np.float16)
+_xp = _backend.xp
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -55,6 +58,13 @@ def _recording(*tensors):
                                      for t in tensors)
 
 
+def as_strided(array, shape, strides, writeable=True):
+    """A strided view of `array` (a NumPy or a device array)."""
+    if type(array) is np.ndarray:
+        return _np_as_strided(array, shape, strides, writeable=writeable)
+    return _backend.of(array).as_strided(array, shape, strides)
+
+
 def _attach(result, node):
     result._requires_grad, result._grad_fn = True, node
     return result
@@ -63,7 +73,7 @@ def _attach(result, node):
 def _wrap(array, dtype=None):
     if dtype is not None and array.dtype != dtype:
         array = array.astype(dtype)
-    if type(array) is not np.ndarray:
+    if isinstance(array, np.generic):
         array = np.asarray(array)
     return Tensor._make(array)
 
@@ -152,7 +162,7 @@ def _flat_input(x, geom, padded):
     n, c, h, w = x.shape
     hp, wp = padded
     extra = (geom.kernel[1] - 1) * geom.dilation[1]
-    xf = np.zeros((c, n, hp * wp + extra), x.dtype)
+    xf = _xp(x).zeros((c, n, hp * wp + extra), x.dtype)
     inner = xf[:, :, :hp * wp].reshape(c, n, hp, wp)
     inner[:, :, geom.pad_lo[0]:geom.pad_lo[0] + h, geom.pad_lo[1]:geom.pad_lo[1] + w] = \
         x.transpose(1, 0, 2, 3)
@@ -169,13 +179,13 @@ def _im2col(x, geom, out):
         kh, kw = geom.kernel
         view = as_strided(xf, (c, kh, kw, n, out[0], wp), _flat_strides(xf, geom, wp),
                           writeable=False)
-        cols = np.ascontiguousarray(view).reshape(geom.groups, c // geom.groups * kh * kw,
+        cols = contiguous(view).reshape(geom.groups, c // geom.groups * kh * kw,
                                                   n * out[0] * wp)
         return _Columns(cols, wp)
     hi = tuple(padded[i] - x.shape[2 + i] - geom.pad_lo[i] for i in range(nsp))
     win = _windows(_pad(x, geom.pad_lo, hi), out, geom.kernel, geom.stride, geom.dilation)
     perm = (1,) + tuple(range(2 + nsp, 2 + 2 * nsp)) + (0,) + tuple(range(2, 2 + nsp))
-    cols = np.ascontiguousarray(win.transpose(perm))          # (C, *kernel, N, *out)
+    cols = contiguous(win.transpose(perm))          # (C, *kernel, N, *out)
     rows = c // geom.groups * math.prod(geom.kernel)
     return _Columns(cols.reshape(geom.groups, rows, n * math.prod(out)), None)
 
@@ -186,12 +196,12 @@ def _grad_matrix(g, groups, flat_width):
     n, o = g.shape[:2]
     if flat_width is not None:
         ho, wo = g.shape[2:]
-        m = np.zeros((o, n, ho, flat_width), g.dtype)
+        m = _xp(g).zeros((o, n, ho, flat_width), g.dtype)
         m[..., :wo] = g.transpose(1, 0, 2, 3)
         return m.reshape(groups, o // groups, n * ho * flat_width)
     p = math.prod(g.shape[2:])
     m = g.reshape(n, o, p).transpose(1, 0, 2)
-    return np.ascontiguousarray(m).reshape(groups, o // groups, n * p)
+    return contiguous(m).reshape(groups, o // groups, n * p)
 
 
 def _batched_matmul(a, b):
@@ -214,7 +224,7 @@ def conv_forward_kernel(x, w, geom, cols=None, out=None):
         y = y.reshape(o, n, out[0], cols.flat_width)[..., :out[1]]
     else:
         y = y.reshape((o, n) + tuple(out))
-    return np.ascontiguousarray(np.moveaxis(y, 0, 1)), cols
+    return contiguous(np.moveaxis(y, 0, 1)), cols
 
 
 def conv_input_kernel(g, w, size, geom):
@@ -235,7 +245,7 @@ def conv_input_kernel(g, w, size, geom):
         kh, kw = geom.kernel
         dcols = dcols.reshape(c, kh, kw, n, out[0], wp)
         extra = (kw - 1) * geom.dilation[1]
-        gxf = np.zeros((c, n, hp * wp + extra), dcols.dtype)
+        gxf = _xp(dcols).zeros((c, n, hp * wp + extra), dcols.dtype)
         strides = _flat_strides(gxf, geom, wp)
         for i, j in np.ndindex(kh, kw):
             start = i * geom.dilation[0] * wp + j * geom.dilation[1]
@@ -245,16 +255,16 @@ def conv_input_kernel(g, w, size, geom):
         inner = gxf[:, :, :hp * wp].reshape(c, n, hp, wp)
         crop = inner[:, :, geom.pad_lo[0]:geom.pad_lo[0] + size[0],
                      geom.pad_lo[1]:geom.pad_lo[1] + size[1]]
-        return np.ascontiguousarray(crop.transpose(1, 0, 2, 3))
+        return contiguous(crop.transpose(1, 0, 2, 3))
     dcols = dcols.reshape((c,) + geom.kernel + (n,) + tuple(out))
-    gxp = np.zeros((c, n) + padded, dcols.dtype)              # channels first, like dcols
+    gxp = _xp(dcols).zeros((c, n) + padded, dcols.dtype)              # channels first, like dcols
     for offset in np.ndindex(*geom.kernel):
         window = tuple(slice(offset[i] * geom.dilation[i],
                              offset[i] * geom.dilation[i] + geom.stride[i] * (out[i] - 1) + 1,
                              geom.stride[i]) for i in range(nsp))
         gxp[(slice(None), slice(None)) + window] += dcols[(slice(None),) + offset]
     crop = tuple(slice(geom.pad_lo[i], geom.pad_lo[i] + size[i]) for i in range(nsp))
-    return np.ascontiguousarray(np.moveaxis(gxp[(slice(None), slice(None)) + crop], 0, 1))
+    return contiguous(np.moveaxis(gxp[(slice(None), slice(None)) + crop], 0, 1))
 
 
 def conv_weight_kernel(x, g, wshape, geom, cols=None):
@@ -450,12 +460,12 @@ def _pool_windows(x, out, kernel, stride, padding, dilation, value):
     return _windows(xp, out, kernel, stride, dilation)
 
 
-def _first_valid_offsets(out, kernel, stride, padding, dilation):
+def _first_valid_offsets(out, kernel, stride, padding, dilation, xp=np):
     """For each output position (Ho, Wo): the kernel offset of the first window element inside
     the input (where PyTorch's loop starts)."""
     firsts = []
     for i in range(2):
-        start = np.arange(out[i]) * stride[i] - padding[i]
+        start = xp.arange(out[i]) * stride[i] - padding[i]
         firsts.append(np.maximum(0, (-start + dilation[i] - 1) // dilation[i]))
     return firsts[0][:, None] * kernel[1] + firsts[1][None, :]
 
@@ -478,25 +488,29 @@ def max_pool2d_kernel(x, kernel, stride, padding, dilation, ceil_mode):
     for k in range(1, count):
         np.maximum(best, win[..., k // kw, k % kw], out=best)
     small = count <= 127
-    arg = np.zeros(best.shape, np.int8 if small else np.int64)
+    arg = _xp(best).zeros(best.shape, np.int8 if small else np.int64)
     found = win[..., 0, 0] == best
     for k in range(1, count):
         first = np.greater(win[..., k // kw, k % kw] == best, found)   # equal, none before
         found |= first
         arg += (first.view(np.int8) if small else first) * arg.dtype.type(k)
+    # (on a device the fix-ups run unconditionally: asking whether they are needed would
+    # wait for the device)
+    host = type(best) is np.ndarray
     if x.dtype.kind == "f":
         nan = np.isnan(best)
-        if nan.any():
+        if not host or nan.any():
             # a window with nans: PyTorch keeps the last of them
             last = np.zeros_like(arg)
             for k in range(count):
                 np.copyto(last, k, where=np.isnan(win[..., k // kw, k % kw]))
             arg = np.where(nan, last, arg)
     empty = best == low
-    if empty.any():
+    if not host or empty.any():
         # nothing above the lowest value (or only padding first): PyTorch reports the
         # window's first element inside the input
-        arg = np.where(empty, _first_valid_offsets(out, kernel, stride, padding, dilation), arg)
+        first = _first_valid_offsets(out, kernel, stride, padding, dilation, _xp(arg))
+        arg = np.where(empty, first, arg)
     return best, arg
 
 
@@ -506,8 +520,9 @@ def max_pool2d_indices(arg, kernel, stride, padding, dilation, width):
     out = arg.shape[-2:]
     kw = kernel[1]
     arg = arg.astype(np.int64)
-    rows = (np.arange(out[0]) * stride[0] - padding[0])[:, None] + (arg // kw) * dilation[0]
-    cols = (np.arange(out[1]) * stride[1] - padding[1])[None, :] + (arg % kw) * dilation[1]
+    xp = _xp(arg)
+    rows = (xp.arange(out[0]) * stride[0] - padding[0])[:, None] + (arg // kw) * dilation[0]
+    cols = (xp.arange(out[1]) * stride[1] - padding[1])[None, :] + (arg % kw) * dilation[1]
     return rows * width + cols
 
 
@@ -517,9 +532,11 @@ def max_pool2d_backward_kernel(g, arg, in_shape, kernel, stride, padding, dilati
     size = in_shape[2:]
     extent = tuple(max(size[i] + padding[i], (out[i] - 1) * stride[i]
                        + dilation[i] * (kernel[i] - 1) + 1) for i in range(2))
-    gxp = np.zeros(tuple(in_shape[:2]) + extent, g.dtype)
-    zero = np.zeros((), g.dtype)
-    finite = g.dtype.kind != "f" or bool(np.isfinite(g).all())
+    gxp = _xp(g).zeros(tuple(in_shape[:2]) + extent, g.dtype)
+    zero = g.dtype.type(0)
+    # (on a device `where` always: the test would wait for the device; both add the same
+    # values, as a -0.0 from the product never changes a sum that starts at +0.0)
+    finite = g.dtype.kind != "f" or (type(g) is np.ndarray and bool(np.isfinite(g).all()))
     kh, kw = kernel
     # an input element gets the shares of its windows from the first output to the last:
     # the last kernel offset belongs to the first of them
@@ -530,8 +547,8 @@ def max_pool2d_backward_kernel(g, arg, in_shape, kernel, stride, padding, dilati
         mask = arg == arg.dtype.type(k)
         # (a product with the mask is much faster than `where`; not with infinities)
         view += g * mask if finite else np.where(mask, g, zero)
-    return np.ascontiguousarray(gxp[:, :, padding[0]:padding[0] + size[0],
-                                    padding[1]:padding[1] + size[1]])
+    return contiguous(gxp[:, :, padding[0]:padding[0] + size[0],
+                          padding[1]:padding[1] + size[1]])
 
 
 def _scatter_max_grad(g, indices, in_shape):
@@ -539,10 +556,11 @@ def _scatter_max_grad(g, indices, in_shape):
     PyTorch's order (output positions in order)."""
     planes = math.prod(in_shape[:-2])
     positions = math.prod(indices.shape[-2:])
-    gx = np.zeros((planes, in_shape[-2] * in_shape[-1]), g.dtype)
+    xp = _xp(g)
+    gx = xp.zeros((planes, in_shape[-2] * in_shape[-1]), g.dtype)
     idx = indices.reshape(planes, positions)
-    rows = np.broadcast_to(np.arange(planes)[:, None], idx.shape)
-    np.add.at(gx, (rows, idx), g.reshape(planes, positions))
+    rows = np.broadcast_to(xp.arange(planes)[:, None], idx.shape)
+    _backend.of(gx).scatter_add(gx, (rows, idx), g.reshape(planes, positions))
     return gx.reshape(in_shape)
 
 
@@ -550,7 +568,7 @@ def _gather_at(gg, indices, out_shape):
     """`gg` (input-shaped) picked at the flat indices of each plane (differentiable)."""
     planes = math.prod(out_shape[:-2])
     flat = gg.reshape(planes, math.prod(gg.shape[-2:]))
-    rows = Tensor._make(np.arange(planes)[:, None])
+    rows = Tensor._make(_xp(gg._data).arange(planes)[:, None])
     idx = Tensor._make(indices.reshape(planes, math.prod(out_shape[-2:])))
     return flat[rows, idx].reshape(*out_shape)
 
@@ -582,7 +600,7 @@ class MaxPool2DWithIndicesBackwardBackward0(Node):
     def apply(self, gg):            # linear in the gradient: pick gg at the maxima again
         record = self.record
         picked = _gather_at(gg, record.indices(), self.out_shape)
-        return picked, (Tensor._make(np.zeros(record.in_shape, gg._data.dtype))
+        return picked, (Tensor._make(_xp(gg._data).zeros(record.in_shape, gg._data.dtype))
                         if self.needs_grad(1) else None)
 
 
@@ -668,8 +686,8 @@ def avg_pool2d_kernel(x, kernel, stride, padding, ceil_mode, count_include_pad,
     for i, j in np.ndindex(*kernel):             # PyTorch's loop order, one add per offset
         part = win[..., i, j]
         total = part.copy() if total is None else np.add(total, part, out=total)
-    divisor = _divisor_array(x.shape[2:], out, kernel, stride, padding, ceil_mode,
-                             count_include_pad, divisor_override)
+    divisor = upload_like(x, _divisor_array(x.shape[2:], out, kernel, stride, padding,
+                                            ceil_mode, count_include_pad, divisor_override))
     return _divide(total, divisor, x.dtype)
 
 
@@ -677,19 +695,19 @@ def avg_pool2d_backward_kernel(g, in_shape, kernel, stride, padding, ceil_mode,
                                count_include_pad, divisor_override):
     out = g.shape[2:]
     size = in_shape[2:]
-    divisor = _divisor_array(size, out, kernel, stride, padding, ceil_mode, count_include_pad,
-                             divisor_override)
+    divisor = upload_like(g, _divisor_array(size, out, kernel, stride, padding, ceil_mode,
+                                            count_include_pad, divisor_override))
     delta = _divide(g, divisor, g.dtype)
     padded = tuple(max(size[i] + 2 * padding[i], (out[i] - 1) * stride[i] + kernel[i])
                    for i in range(2))
-    gxp = np.zeros(tuple(in_shape[:2]) + padded, g.dtype)
+    gxp = _xp(g).zeros(tuple(in_shape[:2]) + padded, g.dtype)
     # each input element gets its windows' shares in the order of the outputs (PyTorch's
     # order): the last kernel offset belongs to the first output
     for i, j in reversed(list(np.ndindex(*kernel))):
         gxp[:, :, i:i + stride[0] * (out[0] - 1) + 1:stride[0],
             j:j + stride[1] * (out[1] - 1) + 1:stride[1]] += delta
-    return np.ascontiguousarray(gxp[:, :, padding[0]:padding[0] + size[0],
-                                    padding[1]:padding[1] + size[1]])
+    return contiguous(gxp[:, :, padding[0]:padding[0] + size[0],
+                          padding[1]:padding[1] + size[1]])
 
 
 class AvgPool2DBackward0(Node):
@@ -704,7 +722,7 @@ class AvgPool2DBackward0(Node):
 class AvgPool2DBackwardBackward0(Node):
     def apply(self, gg):            # linear in the gradient: average-pool gg again
         return (avg_pool2d(gg, *self.params),
-                Tensor._make(np.zeros(self.in_shape, gg._data.dtype))
+                Tensor._make(_xp(gg._data).zeros(self.in_shape, gg._data.dtype))
                 if len(self.next_functions) > 1 and self.needs_grad(1) else None)
 
 
@@ -768,13 +786,14 @@ def _adaptive_index(size, out):
 def adaptive_avg_pool2d_kernel(x, out):
     (ih, vh, lh), (iw, vw, lw) = _adaptive_index(x.shape[-2], out[0]), \
         _adaptive_index(x.shape[-1], out[1])
-    total = np.zeros(x.shape[:-2] + tuple(out), x.dtype)
+    vh, lh, vw, lw = (upload_like(x, a) for a in (vh, lh, vw, lw))
+    total = _xp(x).zeros(x.shape[:-2] + tuple(out), x.dtype)
     for a in range(ih.shape[1]):                  # PyTorch's order: rows, then columns
         rows = x[..., ih[:, a], :]
         for b in range(iw.shape[1]):
             mask = vh[:, a][:, None] & vw[:, b][None, :]
             part = rows[..., iw[:, b]]
-            total += np.where(mask, part, np.zeros((), x.dtype))
+            total += np.where(mask, part, x.dtype.type(0))
     return total / lh[:, None].astype(x.dtype) / lw[None, :].astype(x.dtype)
 
 
@@ -798,11 +817,13 @@ def adaptive_avg_pool2d_backward_kernel(g, in_shape):
     h, w = in_shape[-2:]
     sh, eh = _adaptive_ranges(h, out[0])
     sw, ew = _adaptive_ranges(w, out[1])
-    delta = g / (eh - sh)[:, None].astype(g.dtype) / (ew - sw)[None, :].astype(g.dtype)
+    delta = (g / upload_like(g, (eh - sh)[:, None].astype(g.dtype))
+             / upload_like(g, (ew - sw)[None, :].astype(g.dtype)))
     lead = math.prod(in_shape[:-2])
     outs, ins = _window_positions(h, w, out)
-    gx = np.zeros((lead, h * w), g.dtype)
-    np.add.at(gx, (slice(None), ins), delta.reshape(lead, out[0] * out[1])[:, outs])
+    gx = _xp(g).zeros((lead, h * w), g.dtype)
+    _backend.of(gx).scatter_add(gx, (slice(None), ins),
+                                delta.reshape(lead, out[0] * out[1])[:, outs])
     return gx.reshape(in_shape)
 
 
@@ -815,7 +836,7 @@ class AdaptiveAvgPool2DBackward0(Node):
 class AdaptiveAvgPool2DBackwardBackward0(Node):
     def apply(self, gg):            # linear in the gradient: pool gg again
         return (adaptive_avg_pool2d(gg, self.out),
-                Tensor._make(np.zeros(self.in_shape, gg._data.dtype))
+                Tensor._make(_xp(gg._data).zeros(self.in_shape, gg._data.dtype))
                 if len(self.next_functions) > 1 and self.needs_grad(1) else None)
 
 
@@ -856,9 +877,9 @@ def adaptive_max_pool2d_kernel(x, out):
             last = kh * kw - 1 - np.argmax(np.isnan(g[..., ::-1]), axis=-1)
             arg = np.where(nan, last, arg)
     a, b = arg // kw, arg % kw
-    rows = ih[np.arange(out[0])[:, None], a]
-    cols = iw[np.arange(out[1])[None, :], b]
-    return np.ascontiguousarray(values), (rows * x.shape[-1] + cols).astype(np.int64)
+    rows = upload_like(x, ih)[np.arange(out[0])[:, None], a]
+    cols = upload_like(x, iw)[np.arange(out[1])[None, :], b]
+    return contiguous(values), (rows * x.shape[-1] + cols).astype(np.int64)
 
 
 class AdaptiveMaxPool2DBackward0(Node):
@@ -870,7 +891,7 @@ class AdaptiveMaxPool2DBackward0(Node):
 class AdaptiveMaxPool2DBackwardBackward0(Node):
     def apply(self, gg):            # pick gg at the maxima again
         picked = _gather_at(gg, self.indices, self.out_shape)
-        return picked, (Tensor._make(np.zeros(self.in_shape, gg._data.dtype))
+        return picked, (Tensor._make(_xp(gg._data).zeros(self.in_shape, gg._data.dtype))
                         if self.needs_grad(1) else None)
 
 
@@ -961,7 +982,7 @@ class NativeBatchNormBackward0(Node):
         d_x = d_w = d_b = None
         if self.needs_grad(0):
             wv = (w._data.astype(acc).reshape(_param_shape(xd.ndim)) if w is not None
-                  else np.ones((), acc))
+                  else np.dtype(acc).type(1))
             if self.training:
                 n = self.count
                 k = xhat_g * invstd * invstd / n
@@ -1008,6 +1029,7 @@ def batch_norm(input, weight, bias, running_mean, running_var, training, momentu
     """PyTorch's `native_batch_norm` on (N, C, *) input; updates the running statistics in
     place when training. Returns the output."""
     x = input._data
+    check_devices(x, weight, bias, running_mean, running_var)
     dt = x.dtype
     xc = _compute(x)
     axes = (0,) + tuple(range(2, x.ndim))
@@ -1038,13 +1060,13 @@ def batch_norm(input, weight, bias, running_mean, running_var, training, momentu
     else:
         mean = _compute(running_mean._data).reshape(pshape)
         rv = _compute(running_var._data).reshape(pshape)
-        eps_c = np.asarray(eps, rv.dtype)
-        invstd = (np.ones((), rv.dtype) / np.sqrt(rv + eps_c)).astype(xc.dtype)
+        eps_c = rv.dtype.type(eps)
+        invstd = (rv.dtype.type(1) / np.sqrt(rv + eps_c)).astype(xc.dtype)
         mean = mean.astype(xc.dtype)
     wv = _compute(weight._data).reshape(pshape) if weight is not None else None
     bv = _compute(bias._data).reshape(pshape) if bias is not None else None
     alpha = invstd * wv if wv is not None else invstd
-    beta = _fma(-mean, alpha, bv if bv is not None else np.zeros((), alpha.dtype))
+    beta = _fma(-mean, alpha, bv if bv is not None else alpha.dtype.type(0))
     result = _wrap(_fma(xc, alpha, beta), dt)
     inputs = (input, weight, bias)
     if _recording(*inputs):

@@ -8,11 +8,11 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype
+from .. import _backend, _dtype
 from .._tensor import _C_NAMES, Tensor, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node
-from ._util import broadcast_error, fit, meta
+from ._util import check_devices, broadcast_error, contiguous, fit, meta
 from .inplace import inplace
 from .shape import _shape_str, expand, reshape
 
@@ -29,8 +29,9 @@ def _attach(result, node):
     return result
 
 
-def _zeros(shape, dtype):
-    return Tensor._make(np.zeros(shape, dtype))
+def _zeros(shape, like):
+    """Zeros of `shape` with the dtype and on the device of the tensor `like`."""
+    return Tensor._make(_backend.xp(like._data).zeros(shape, like._data.dtype))
 
 
 def _first_bad(idx, low, high):
@@ -56,10 +57,20 @@ def _at(ufunc, out, where, values):
     PyTorch's scatter kernels accumulate)."""
     if out.dtype == np.float16:
         wide = out.astype(np.float32)
-        ufunc.at(wide, where, np.asarray(values, np.float32))
+        _at(ufunc, wide, where, values.astype(np.float32))
         out[...] = wide.astype(np.float16)
-    else:
+    elif type(out) is np.ndarray:
         ufunc.at(out, where, values)
+    elif ufunc is np.add:
+        _backend.of(out).scatter_add(out, where, values)
+    else:
+        # host round trip: the device backends have no unbuffered multiply, maximum, minimum
+        b = _backend.of(out)
+        host = b.to_host(out)
+        on_device = b.array_types
+        ufunc.at(host, tuple(b.to_host(w) if isinstance(w, on_device) else w for w in where),
+                 b.to_host(values) if isinstance(values, on_device) else values)
+        out[...] = b.from_host(host, b.device_index(out))
 
 
 def _number(value):
@@ -71,7 +82,7 @@ def _number(value):
 
 class GatherBackward0(Node):
     def apply(self, grad):                          # each read element gets its gradients added
-        zeros = _zeros(self.shape, grad._data.dtype)
+        zeros = _zeros(self.shape, grad)
         return (scatter_add(zeros, self.dim, self.index, grad),)
 
 
@@ -93,7 +104,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     if bad is not None:
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size "
                            f"{xs.shape[d]}")
-    result = Tensor._make(np.ascontiguousarray(xs[_dim_index(ids, d)]).reshape(idx.shape))
+    result = Tensor._make(contiguous(xs[_dim_index(ids, d)]).reshape(idx.shape))
     if _recording(input):
         node = GatherBackward0(input)
         node.dim, node.index, node.shape = d, index, x.shape
@@ -183,7 +194,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     out = xs.copy()
     where = _dim_index(ids, d)
     values = _src_part(src._data, ids) if src is not None else \
-        np.asarray(_number(value)).astype(x.dtype)
+        np.asarray(_number(value)).astype(x.dtype)[()]
     if reduce is not None:
         if reduce not in ("add", "multiply"):
             raise RuntimeError("reduce argument must be either add or multiply.")
@@ -258,8 +269,8 @@ def _scatter_reduce_array(x, d, ids, values, reduce, include_self):
              "amin": np.minimum}[reduce]
     _at(ufunc, out, where, values)
     if reduce == "mean":
-        count = np.full(out.shape, 1 if include_self else 0, np.int64)
-        np.add.at(count, where, 1)
+        count = _backend.xp(out).full(out.shape, 1 if include_self else 0, np.int64)
+        _at(np.add, count, where, np.int64(1))
         count[count == 0] = 1
         if out.dtype.kind == "f":
             out = (out / count).astype(x.dtype)
@@ -279,9 +290,10 @@ class ScatterReduceBackward0(Node):
             grad_self = grad
             grad_src = gather(grad, d, index)
         elif reduce == "mean":
-            counts = np.full(grad._data.shape, 1 if self.include_self else 0, grad._data.dtype)
-            np.add.at(_as_1d(counts), _dim_index(_as_1d(index._data), d),
-                      np.ones(_as_1d(index._data).shape, counts.dtype))
+            counts = _backend.xp(grad._data).full(grad._data.shape, 1 if self.include_self else 0,
+                                                  grad._data.dtype)
+            _at(np.add, _as_1d(counts), _dim_index(_as_1d(index._data), d),
+                np.broadcast_to(counts.dtype.type(1), _as_1d(index._data).shape))
             counts[counts == 0] = 1
             n = Tensor._make(counts)
             grad_self = grad / n
@@ -303,7 +315,7 @@ class ScatterReduceBackward0(Node):
                                                 include_self=self.include_self)
             grad_self = grad * masked_self_result / masked_self
             src_zero = src == 0
-            src_num_zeros = gather(scatter_add(_zeros(self_._data.shape, grad._data.dtype), d,
+            src_num_zeros = gather(scatter_add(_zeros(self_._data.shape, grad), d,
                                                index, src_zero.to(grad.dtype)), d, index)
             src_single_zero = src_zero & (src_num_zeros == 1)
             masked_src = masked_fill(src, src_single_zero, 1)
@@ -362,13 +374,14 @@ def _front(array, d):
 
 class IndexSelectBackward0(Node):
     def apply(self, grad):
-        zeros = _zeros(self.shape, grad._data.dtype)
+        zeros = _zeros(self.shape, grad)
         return (index_add(zeros, self.dim, self.index, grad),)
 
 
 def index_select(input, dim, index, *, out=None):
     """The slices of `input` at positions `index` (a vector) along `dim`."""
     x = input._data
+    check_devices(x, index)
     idx = _vector_index("index_select", index,
                         "index_select(): Expected dtype int32 or int64 for index")
     d = _wrap_dim(dim, x.ndim)
@@ -427,6 +440,7 @@ class IndexAddBackward0(Node):
 def index_add(input, dim, index, source, *, alpha=1):
     """A copy of `input` with `alpha * source`'s slices added at positions `index` of `dim`."""
     x = input._data
+    check_devices(x, index, source)
     idx = _vector_index("index_add_", index, "index_add_(): Expected dtype int32/int64 for index")
     d = _wrap_dim(dim, x.ndim)
     _index_source_checks("index_add_", x, d, idx, source)
@@ -437,11 +451,11 @@ def index_add(input, dim, index, source, *, alpha=1):
     out = x.copy()
     values = _front(source._data, d)
     if alpha != 1:
-        values = (values * np.asarray(alpha, x.dtype)).astype(x.dtype)
+        values = (values * x.dtype.type(alpha)).astype(x.dtype)
     if x.ndim > 1:
         _at(np.add, _front(out, d), idx, values)
     else:                                           # one element per index: rounded each time
-        np.add.at(_front(out, d), idx, values)
+        _backend.of(out).scatter_add(_front(out, d), idx, values)
     result = Tensor._make(out)
     if _recording(input, source):
         node = IndexAddBackward0(input, source)
@@ -479,6 +493,7 @@ def index_fill(input, dim, index, value):
     """A copy of `input` with the slices at positions `index` of `dim` set to `value` (a number
     or a 0-d tensor)."""
     x = input._data
+    check_devices(x, index, value)
     idx = index._data
     if idx.dtype != np.int64:
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
@@ -491,7 +506,7 @@ def index_fill(input, dim, index, value):
     n = _as_1d(x).shape[d]
     idx = _wrapped_index("index_fill_", idx.reshape(-1), n, d)
     out = x.copy()
-    _front(out, d)[idx] = np.asarray(_number(value)).astype(x.dtype)
+    _front(out, d)[idx] = np.asarray(_number(value)).astype(x.dtype)[()]
     result = Tensor._make(out)
     if isinstance(value, Tensor):
         if _recording(input, value):
@@ -520,6 +535,7 @@ class IndexCopyBackward0(Node):
 def index_copy(input, dim, index, source):
     """A copy of `input` with `source`'s slices written at positions `index` of `dim`."""
     x = input._data
+    check_devices(x, index, source)
     idx = index._data
     if idx.dtype != np.int64:
         raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
@@ -580,12 +596,13 @@ def masked_fill(input, mask, value):
     """A copy of `input` with `value` (a number or a 0-d tensor) where `mask` is True
     (broadcast together)."""
     x = input._data
+    check_devices(x, mask, value)
     m = _bool_mask(mask, "masked_fill_ only supports boolean masks, but got mask with dtype {0}")
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value._data.ndim} dimension(s).")
     shape = _broadcast(x, m)
-    fill = np.asarray(_number(value)).astype(x.dtype)
+    fill = np.asarray(_number(value)).astype(x.dtype)[()]
     result = Tensor._make(np.where(m, fill, x).astype(x.dtype, copy=False).reshape(shape))
     if isinstance(value, Tensor):
         if _recording(input, value):
@@ -610,13 +627,14 @@ class MaskedScatterBackward0(Node):
             selected = masked_select(grad, self.mask)
             missing = int(np.prod(self.source_shape)) - selected._data.size
             if missing > 0:
-                selected = cat([selected, _zeros((missing,), grad._data.dtype)])
+                selected = cat([selected, _zeros((missing,), grad)])
             grad_source = reshape(selected, self.source_shape)
         return (grad_self, grad_source)
 
 
 def masked_scatter(input, mask, source):
     """A copy of `input` where the places `mask` selects take `source`'s elements in order."""
+    check_devices(input, mask, source)
     x, s = input._data, source._data
     m = mask._data
     if m.dtype != np.bool_:
@@ -630,7 +648,7 @@ def masked_scatter(input, mask, source):
     count = int(mb.sum())
     if s.size < count:
         raise RuntimeError("Number of elements of source < number of ones in mask")
-    out = np.array(np.broadcast_to(x, shape))
+    out = np.broadcast_to(x, shape).copy()
     out[mb] = s.reshape(-1)[:count]
     result = Tensor._make(out)
     if _recording(input, source):
@@ -642,7 +660,7 @@ def masked_scatter(input, mask, source):
 
 class MaskedSelectBackward0(Node):
     def apply(self, grad):
-        zeros = _zeros(self.shape, grad._data.dtype)
+        zeros = _zeros(self.shape, grad)
         return (fit(masked_scatter(zeros, self.mask, grad), self.input_meta),)
 
 
@@ -664,7 +682,7 @@ def masked_select(input, mask, *, out=None):
 
 class TakeBackward0(Node):
     def apply(self, grad):
-        zeros = _zeros(self.shape, grad._data.dtype)
+        zeros = _zeros(self.shape, grad)
         return (put(zeros, self.index, grad, accumulate=True),)
 
 
@@ -684,7 +702,7 @@ def take(input, index):
     """The elements of the flattened `input` at `index` (negative counts from the end)."""
     x = input._data
     idx = _flat_index("take", index, x.size)
-    result = Tensor._make(np.ascontiguousarray(x.reshape(-1)[idx]).reshape(idx.shape))
+    result = Tensor._make(contiguous(x.reshape(-1)[idx]).reshape(idx.shape))
     if _recording(input):
         node = TakeBackward0(input)
         node.index, node.shape = index, x.shape
@@ -698,7 +716,7 @@ class PutBackward0(Node):
         grad_self = grad_source = None
         if nf[0][0] is not None:
             grad_self = grad if self.accumulate else put(
-                grad, self.index, _zeros(self.source_shape, grad._data.dtype))
+                grad, self.index, _zeros(self.source_shape, grad))
         if nf[1][0] is not None:
             grad_source = reshape(take(grad, self.index), self.source_shape)
         return (grad_self, grad_source)
@@ -720,7 +738,7 @@ def put(input, index, source, accumulate=False):
     out = x.copy()
     flat = out.reshape(-1)
     if accumulate:
-        np.add.at(flat, idx, s.reshape(-1))
+        _backend.of(flat).scatter_add(flat, idx, s.reshape(-1))
     else:
         flat[idx] = s.reshape(-1)
     result = Tensor._make(out)
@@ -768,7 +786,7 @@ def nonzero(input, *, out=None, as_tuple=False):
     if as_tuple:
         return tuple(Tensor._make(a.astype(np.int64)) for a in np.nonzero(_as_1d(x)))
     if x.ndim == 0:
-        result = Tensor._make(np.zeros((1 if x.item() else 0, 0), np.int64))
+        result = Tensor._make(_backend.xp(x).zeros((1 if x.item() else 0, 0), np.int64))
     else:
         result = Tensor._make(np.argwhere(x).astype(np.int64))
     return _out(out, result)
@@ -801,7 +819,8 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("Class values must be non-negative.")
     if x.size and x.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    return Tensor._make((x[..., None] == np.arange(max(num_classes, 0))).astype(np.int64))
+    classes = _backend.xp(x).arange(max(num_classes, 0))
+    return Tensor._make((x[..., None] == classes).astype(np.int64))
 
 
 # -- methods ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import Node
-from ._util import as_array, broadcast_error
+from ._util import as_array, broadcast_error, contiguous
 from .shape import UnsafeViewBackward0
 
 
@@ -224,7 +224,7 @@ def matmul(input, other):
 import math as _math
 from collections import namedtuple as _namedtuple
 
-from .. import _dtype
+from .. import _backend, _dtype
 from .._tensor import _wrap_dim
 from . import pointwise as _pw
 from .shape import _as_view
@@ -277,12 +277,12 @@ def _broadcast_input(input, shape):
 def _blend(product, input_array, beta, alpha, dt):
     """beta * input + alpha * product, as the BLAS call computes it (input ignored if beta=0)."""
     if alpha != 1:
-        product = product * np.asarray(alpha).astype(dt.np) if dt.category >= _dtype.FLOAT \
+        product = product * np.asarray(alpha).astype(dt.np)[()] if dt.category >= _dtype.FLOAT \
             else product * int(alpha)
     if beta == 0:
         return as_array(product).astype(dt.np, copy=False)
     scaled = input_array if beta == 1 else (
-        input_array * np.asarray(beta).astype(dt.np) if dt.category >= _dtype.FLOAT
+        input_array * np.asarray(beta).astype(dt.np)[()] if dt.category >= _dtype.FLOAT
         else input_array * int(beta))
     return as_array(product + scaled).astype(dt.np, copy=False)
 
@@ -424,7 +424,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     if input._data.dtype != a.dtype:
         raise RuntimeError(f"expected scalar type {_scalar_name(batch1)} but found "
                            f"{_scalar_name(input)}")
-    product = np.matmul(a, b).sum(0) if a.shape[0] else np.zeros(shape, a.dtype)
+    product = np.matmul(a, b).sum(0) if a.shape[0] else _backend.xp(a).zeros(shape, a.dtype)
     result = Tensor._make(_blend(product, c, beta, alpha, input.dtype))
     if _recording(input, batch1, batch2):
         node = AddbmmBackward0(input, batch1, batch2)
@@ -471,9 +471,10 @@ def _triangle(input, diagonal, lower, out):
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
     diagonal = int(diagonal)
     rows, cols = x.shape[-2], x.shape[-1]
-    keep = (np.arange(cols)[None, :] - np.arange(rows)[:, None]) <= diagonal if lower else \
-        (np.arange(cols)[None, :] - np.arange(rows)[:, None]) >= diagonal
-    result = Tensor._make(np.where(keep, x, np.zeros((), x.dtype)))
+    xp = _backend.xp(x)
+    keep = (xp.arange(cols)[None, :] - xp.arange(rows)[:, None]) <= diagonal if lower else \
+        (xp.arange(cols)[None, :] - xp.arange(rows)[:, None]) >= diagonal
+    result = Tensor._make(np.where(keep, x, x.dtype.type(0)))
     if _recording(input):
         node = (TrilBackward0 if lower else TriuBackward0)(input)
         node.diagonal = diagonal
@@ -504,7 +505,8 @@ def _diagonal_dims(ndim, offset, dim1, dim2):
 def _diagonal_array(x, offset, d1, d2):
     """A writable NumPy view of the diagonal (NumPy's own diagonal view is read-only)."""
     view = np.diagonal(x, offset, d1, d2)
-    if not view.flags.writeable and x.flags.writeable:
+    # (a CuPy array's flags have no `writeable`: its views are always writable)
+    if not getattr(view.flags, "writeable", True) and x.flags.writeable:
         try:
             view.flags.writeable = True
         except ValueError:
@@ -528,7 +530,7 @@ class DiagonalBackwardBackward0(Node):
 
 def _diagonal_backward(grad, shape, offset, d1, d2):
     """Zeros of `shape` with `grad` written on the diagonal (differentiable again)."""
-    array = np.zeros(shape, grad._data.dtype)
+    array = _backend.xp(grad._data).zeros(shape, grad._data.dtype)
     _diagonal_array(array, offset, d1, d2)[...] = grad._data
     out = Tensor._make(array)
     if _recording(grad):
@@ -565,7 +567,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     shape = []
     for i in range(ndim):
         shape.append(n if i in (d1, d2) else rest.pop(0))
-    array = np.zeros(shape, x.dtype)
+    array = _backend.xp(x).zeros(shape, x.dtype)
     _diagonal_array(array, offset, d1, d2)[...] = x
     result = Tensor._make(array)
     if _recording(input):
@@ -606,13 +608,13 @@ def trace(input):
         raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     d = np.diagonal(x)
     if dt.category == _dtype.INT:
-        value = np.array(d.astype(np.int64).sum(), np.int64)
+        value = as_array(d.astype(np.int64).sum()).copy()
     else:
         # in order, in PyTorch's accumulate type (double for float and double, float for half)
         acc = np.complex128 if dt.category == _dtype.COMPLEX else (
             np.float32 if dt is _dtype.float16 else np.float64)
         value = np.cumsum(d, dtype=acc)[-1] if d.size else acc(0)
-        value = np.array(value).astype(dt.np)
+        value = as_array(value).astype(dt.np)
     result = Tensor._make(value)
     if _recording(input):
         node = TraceBackward0(input)
@@ -1058,7 +1060,7 @@ def linalg_cross(input, other, *, dim=-1, out=None):
             first, second = (xa[..., i], ya[..., j]), xa[..., j] * ya[..., i]
             parts.append(fused(first[0], first[1], -second) if fused is not None
                          else first[0] * first[1] - second)
-    result = Tensor._make(np.ascontiguousarray(np.moveaxis(np.stack(parts, -1), -1, d))
+    result = Tensor._make(contiguous(np.moveaxis(np.stack(parts, -1), -1, d))
                           .astype(x.dtype, copy=False))
     if _recording(input, other):
         node = LinalgCrossBackward0(input, other)
@@ -1196,11 +1198,15 @@ def _lu_det_sign_of_zero(matrix):
 
 def _signed_zeros(value, x):
     """Give the zero determinants (singular matrices) the sign of zero PyTorch computes."""
-    value = np.array(value)
-    if np.any(value == 0) and x.dtype.kind == "f":
-        flat, mats = value.reshape(-1), x.reshape((-1,) + x.shape[-2:])
+    value = as_array(value).copy()
+    if x.dtype.kind == "f" and np.any(value == 0):
+        # host round trip: the sign comes from a Python LU loop (only for singular matrices)
+        b = _backend.of(x)
+        host = b.to_host(value)
+        flat, mats = host.reshape(-1), b.to_host(x).reshape((-1,) + x.shape[-2:])
         for i in np.flatnonzero(flat == 0):
             flat[i] = np.copysign(0.0, _lu_det_sign_of_zero(mats[i]))
+        value = b.from_host(host, b.device_index(x))
     return value
 
 
@@ -1210,7 +1216,7 @@ def linalg_det(A, *, out=None):
     x = A._data
     with np.errstate(all="ignore"):
         value = _signed_zeros(np.linalg.det(x), x) if x.shape[-1] else \
-            np.ones(x.shape[:-2], x.dtype)
+            _backend.xp(x).ones(x.shape[:-2], x.dtype)
     result = Tensor._make(as_array(value).astype(x.dtype, copy=False))
     if _recording(A):
         node = LinalgDetBackward0(A)
@@ -1319,7 +1325,7 @@ def linalg_solve(A, B, *, left=True, out=None):
         with np.errstate(all="ignore"):
             if left:
                 value = np.linalg.solve(a_full, b_full) if a_full.size and b_full.size else \
-                    np.zeros(batch + b_mat.shape[-2:], a.dtype)
+                    _backend.xp(a).zeros(batch + b_mat.shape[-2:], a.dtype)
             else:
                 value = np.swapaxes(np.linalg.solve(np.swapaxes(a_full, -1, -2),
                                                     np.swapaxes(b_full, -1, -2)), -1, -2)
@@ -1328,7 +1334,7 @@ def linalg_solve(A, B, *, left=True, out=None):
                            "singular.") from None
     if vector:
         value = value[..., 0]
-    result = Tensor._make(np.ascontiguousarray(value).astype(a.dtype, copy=False))
+    result = Tensor._make(contiguous(value).astype(a.dtype, copy=False))
     if _recording(A, B):
         node = LinalgSolveExBackward0(A, B)
         node.save_for_backward(A)
@@ -1534,7 +1540,7 @@ class LinalgSvdBackward0(Node):
             VhgV = matmul(Vh, gVh.mT)
             VhgV = VhgV - VhgV.mT
         S2 = S * S
-        E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye(k, dtype=S.dtype)
+        E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye(k, dtype=S.dtype, device=S.device)
         if UhgU is not None and VhgV is not None:
             gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
         elif UhgU is not None:
@@ -1583,12 +1589,13 @@ def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
     else:
         m, n = x.shape[-2:]
         k = min(m, n)
-        u = np.zeros(x.shape[:-2] + (m, m if full_matrices else k), x.dtype)
-        s = np.zeros(x.shape[:-2] + (k,), real)
-        vh = np.zeros(x.shape[:-2] + (n if full_matrices else k, n), x.dtype)
-    arrays = (np.ascontiguousarray(u).astype(x.dtype, copy=False),
-              np.ascontiguousarray(s).astype(real, copy=False),
-              np.ascontiguousarray(vh).astype(x.dtype, copy=False))
+        xp = _backend.xp(x)
+        u = xp.zeros(x.shape[:-2] + (m, m if full_matrices else k), x.dtype)
+        s = xp.zeros(x.shape[:-2] + (k,), real)
+        vh = xp.zeros(x.shape[:-2] + (n if full_matrices else k, n), x.dtype)
+    arrays = (contiguous(u).astype(x.dtype, copy=False),
+              contiguous(s).astype(real, copy=False),
+              contiguous(vh).astype(x.dtype, copy=False))
     outs = [Tensor._make(a) for a in arrays]
     if _recording(A):
         node = LinalgSvdBackward0(A)
@@ -1605,7 +1612,8 @@ def svdvals(A, *, driver=None, out=None):
     if _recording(A):
         return _out(linalg_svd(A, full_matrices=False).S, out)
     k = min(x.shape[-2:])
-    value = np.linalg.svd(x, compute_uv=False) if x.size else np.zeros(x.shape[:-2] + (k,))
+    value = np.linalg.svd(x, compute_uv=False) if x.size else \
+        _backend.xp(x).zeros(x.shape[:-2] + (k,))
     return _out(Tensor._make(as_array(value).astype(x.real.dtype, copy=False)), out)
 
 
@@ -1713,7 +1721,7 @@ def matrix_power(A, n, *, out=None):
     n = int(n)
     if n == 0:
         from .._creation import eye
-        result = A.clone().copy_(eye(x.shape[-1], dtype=A.dtype).expand(x.shape))
+        result = A.clone().copy_(eye(x.shape[-1], dtype=A.dtype, device=A.device).expand(x.shape))
         return _out(result, out)
     if n == -1:
         return _out(linalg_inv(A), out)

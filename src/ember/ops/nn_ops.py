@@ -18,11 +18,11 @@ import math
 
 import numpy as np
 
-from .. import _dtype
+from .. import _backend, _dtype
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node
-from ._util import as_array, fit, meta, operands
+from ._util import check_devices, as_array, contiguous, fit, meta, new_like, operands
 from .linalg import mm
 from .pointwise import exp, log, sigmoid, tanh, where
 from .reduction import sum as _sum
@@ -329,7 +329,7 @@ def hardtanh_backward(grad, x, min_val, max_val):
     """`grad` where `min_val < x < max_val`, else 0 (recorded, for second derivatives)."""
     g, a = grad._data, x._data
     outside = (a <= min_val) | (a >= max_val)
-    result = _wrap(np.where(outside, np.zeros((), g.dtype), g), g.dtype)
+    result = _wrap(np.where(outside, g.dtype.type(0), g), g.dtype)
     if _recording(grad, x):
         node = HardtanhBackwardBackward0(grad, x)
         node.min_val, node.max_val = min_val, max_val
@@ -368,7 +368,7 @@ class ThresholdBackward0(Node):
 def threshold_backward(grad, x, threshold):
     """`grad` where `x > threshold`, else 0 (recorded, for second derivatives)."""
     g = grad._data
-    result = _wrap(np.where(x._data <= threshold, np.zeros((), g.dtype), g), g.dtype)
+    result = _wrap(np.where(x._data <= threshold, g.dtype.type(0), g), g.dtype)
     if _recording(grad, x):
         node = ThresholdBackwardBackward0(grad, x)
         node.threshold = threshold
@@ -387,7 +387,7 @@ class ThresholdBackwardBackward0(Node):
 def threshold(input, threshold, value):
     """`x` where `x > threshold`, else `value`."""
     x = input._data
-    result = _wrap(np.where(x <= threshold, np.asarray(value).astype(x.dtype), x), x.dtype)
+    result = _wrap(np.where(x <= threshold, np.asarray(value).astype(x.dtype)[()], x), x.dtype)
     if _recording(input):
         node = ThresholdBackward0(input)
         node.threshold = threshold
@@ -483,11 +483,22 @@ def log_softmax(input, dim):
 
 
 class AddmmBackward0(Node):
+    mat2_transposed = False
+
     def apply(self, grad):          # d(b + A B) = (1, grad B^T, A^T grad); b's share is summed
         mat1, mat2 = self.saved     # over the rows it was broadcast to
+        if not self.needs_grad(2):
+            mat2_grad = None
+        elif self.mat2_transposed:
+            # B is a transposed weight (Linear's weight.t()): compute (grad^T A)^T, so that
+            # after TBackward the weight's gradient is row-major like the weight (PyTorch's
+            # layout rule too) and reaches .grad without a transposing copy
+            mat2_grad = mm(grad.t(), mat1).t()
+        else:
+            mat2_grad = mm(mat1.t(), grad)
         return (fit(grad, self.bias_meta) if self.needs_grad(0) else None,
                 mm(grad, mat2.t()) if self.needs_grad(1) else None,
-                mm(mat1.t(), grad) if self.needs_grad(2) else None)
+                mat2_grad)
 
 
 def addmm(bias, mat1, mat2):
@@ -513,7 +524,7 @@ def addmm(bias, mat1, mat2):
                            f"{mat1.dtype.scalar_name} and {mat2.dtype.scalar_name}")
     product = a @ b
     try:
-        value = product + bias._data
+        value = np.add(product, bias._data, out=product)   # in place: one array, not two
     except ValueError:
         raise RuntimeError(f"The expanded size of the tensor ({product.shape[1]}) must match the "
                            f"existing size ({bias._data.shape[-1]}) at non-singleton dimension "
@@ -523,6 +534,8 @@ def addmm(bias, mat1, mat2):
     if _recording(bias, mat1, mat2):
         node = AddmmBackward0(bias, mat1, mat2)
         node.bias_meta = meta(bias)
+        if b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous:
+            node.mat2_transposed = True
         node.save_for_backward(mat1 if node.needs_grad(2) else None,
                                mat2 if node.needs_grad(1) else None)
         _attach(result, node)
@@ -560,8 +573,8 @@ def embedding_dense_backward(grad, indices, num_weights, padding_idx, scale_grad
         scale = (1.0 / counts[indices]).astype(g.dtype)
         g = g * scale.reshape(-1)[:, None]
     keep = flat != padding_idx
-    weight_grad = np.zeros((num_weights, g.shape[1]), g.dtype)
-    np.add.at(weight_grad, flat[keep], g[keep])
+    weight_grad = _backend.xp(g).zeros((num_weights, g.shape[1]), g.dtype)
+    _backend.of(g).scatter_add(weight_grad, flat[keep], g[keep])
     result = _wrap(weight_grad)
     if _recording(grad):
         node = EmbeddingDenseBackward0(grad)
@@ -626,7 +639,7 @@ def _reduce(loss, reduction):
     total = np.sum(loss)
     if reduction == "sum":
         return as_array(total)
-    return as_array(total / np.array(loss.size, dtype=total.dtype))
+    return as_array(total / total.dtype.type(loss.size))
 
 
 def _float_operands(input, target, kernel):
@@ -890,18 +903,20 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
     return result
 
 
-def _cascade_sum(values, times, dtype):
+def _cascade_sum(values, times, dtype, count):
     """The sum of `values` exactly as PyTorch's nll_loss adds them up.
 
     PyTorch's loop adds element `b` into a first partial sum, and whenever `b` is a multiple
     of 16 (of 16^2, 16^3, ...) it moves that partial sum into the next level's. `times` are
-    the loop indices `b` at which the values arrive (ignored targets arrive at no time), and
-    each run of additions is done from left to right, as the C loop does. The levels' partial
-    sums are finally added from the first level up.
+    the loop indices `b` at which the values arrive (ignored targets arrive at no time; there
+    are `count` targets in all), and each run of additions is done from left to right, as the
+    C loop does. The levels' partial sums are finally added from the first level up.
     """
     step = 16
     leftovers = []
-    if len(times) == 0 or times[-1] == len(times) - 1:
+    # (on a device, only the shape is asked: reading times[-1] would wait for the device)
+    if len(times) == 0 or len(times) == count or (
+            type(times) is np.ndarray and times[-1] == len(times) - 1):
         # no target ignored (the usual case): at every level the items are the partial sum
         # of item 0 alone, then runs of 16, then a shorter leftover run
         level = 0
@@ -946,19 +961,20 @@ def _left_to_right_sums(values, ends, dtype):
         return np.zeros(0, dtype), tail
     first = int(ends[0]) + 1
     width = (stop - first) // (n_runs - 1) if n_runs > 1 else 0
-    if n_runs == 1 or np.array_equal(np.diff(ends), np.full(n_runs - 1, width)):
+    xp = _backend.xp(values)
+    if n_runs == 1 or bool((np.diff(ends) == width).all()):
         # the usual case: after the first run, runs of equal length side by side
-        sums = np.empty(n_runs, dtype)
+        sums = xp.empty(n_runs, dtype)
         sums[0] = np.cumsum(values[:first])[-1]
         if n_runs > 1:
             sums[1:] = np.cumsum(values[first:stop].reshape(n_runs - 1, width), axis=1)[:, -1]
         return sums, tail
     # runs of different lengths (some targets ignored): pad them with zeros into a table
-    bounds = np.concatenate(([0], ends + 1)).astype(np.int64)
+    bounds = np.concatenate((xp.zeros(1, np.int64), (ends + 1).astype(np.int64)))
     lengths = np.diff(bounds)
-    run = np.repeat(np.arange(n_runs), lengths)
-    table = np.zeros((n_runs, lengths.max()), dtype)
-    table[run, np.arange(stop) - bounds[run]] = values[:stop]
+    run = np.searchsorted(bounds[1:], xp.arange(stop), side="right")    # each value's run
+    table = xp.zeros((n_runs, int(lengths.max())), dtype)
+    table[run, xp.arange(stop) - bounds[run]] = values[:stop]
     return np.cumsum(table, axis=1)[:, -1], tail
 
 
@@ -979,7 +995,7 @@ def nll_loss_backward(grad, input, forward):
     (`forward`: the forward's node, which knows the picked entries); recorded, so that it can
     be differentiated again."""
     g = grad._data
-    zero = np.zeros((), g.dtype)
+    zero = g.dtype.type(0)
     if forward.reduction == "none":
         if g.ndim:
             g = np.expand_dims(g, forward.class_dim)
@@ -1016,6 +1032,7 @@ def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
     `(N)`, or `(N, C, H, W)` with `(N, H, W)` (the 2-d loss)."""
     x = input._data
     t = target._data
+    check_devices(x, t, weight)
     spatial = x.ndim == 4
     _check_no_requires_grad(weight, "weight", "nll_loss2d_forward" if spatial else
                             "nll_loss_forward")
@@ -1055,7 +1072,8 @@ def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
     targets = t.reshape(-1).astype(np.int64, copy=False)
     valid = targets != ignore_index
     bad = valid & ((targets < 0) | (targets >= n_classes))
-    if bad.any():
+    # (checked on the CPU only: on a GPU, as in PyTorch's CUDA kernel, no sync for it)
+    if type(bad) is np.ndarray and bad.any():
         raise IndexError(f"Target {targets[np.argmax(bad)]} is out of bounds.")
     where_valid = np.flatnonzero(valid)
     picked_targets = targets[where_valid]
@@ -1063,21 +1081,21 @@ def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
     w = weight._data if weight is not None else None
     picked_w = w[picked_targets] if w is not None else None
 
-    total_weight = np.zeros((), x.dtype)
+    total_weight = x.dtype.type(0)
     if reduction == "none" and x.ndim != 1:
-        losses = np.zeros(len(targets), x.dtype)
+        losses = _backend.xp(x).zeros(len(targets), x.dtype)
         losses[where_valid] = -picked_x * picked_w if w is not None else -picked_x
         value = losses.reshape(t.shape)
     else:
         contributions = -(picked_x * picked_w) if w is not None else -picked_x
-        value = _cascade_sum(contributions, where_valid, x.dtype)
+        value = _cascade_sum(contributions, where_valid, x.dtype, len(targets))
         if w is not None:
-            total_weight = _cascade_sum(picked_w, where_valid, x.dtype)
+            total_weight = _cascade_sum(picked_w, where_valid, x.dtype, len(targets))
         else:
             total_weight = x.dtype.type(len(where_valid))
         if reduction == "mean":
             value = value / total_weight
-    result = _wrap(np.asarray(value, x.dtype))
+    result = _wrap(new_like(x, value, x.dtype))
     if _recording(input):
         # the gradient's pattern, in the input's layout: which entries are picked, and their
         # class weights
@@ -1085,10 +1103,10 @@ def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
             if classes_last:
                 return a.reshape(x.shape)
             moved = a.reshape(np.moveaxis(x, class_dim, -1).shape)
-            return np.ascontiguousarray(np.moveaxis(moved, -1, class_dim))
-        picked = np.zeros(rows.shape, bool)
+            return contiguous(np.moveaxis(moved, -1, class_dim))
+        picked = _backend.xp(x).zeros(rows.shape, bool)
         picked[where_valid, picked_targets] = True
-        weights_at = np.zeros(rows.shape, x.dtype)
+        weights_at = _backend.xp(x).zeros(rows.shape, x.dtype)
         weights_at[where_valid, picked_targets] = 1 if w is None else picked_w
         node = (NllLoss2DBackward0 if spatial else NllLossBackward0)(input, target, weight)
         node.reduction, node.class_dim, node.weighted = reduction, class_dim, w is not None
@@ -1096,7 +1114,7 @@ def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
         node.save_for_backward(input)
         node.picked = input_layout(picked)
         node.picked_weight = input_layout(weights_at)
-        node.total_weight = Tensor._make(np.asarray(total_weight, x.dtype))
+        node.total_weight = Tensor._make(new_like(x, total_weight, x.dtype))
         node.input_meta = meta(input)
         _attach(result, node)
     return result
@@ -1114,7 +1132,7 @@ def xlogy(input, other):
     """`x * log(y)`, defined as 0 where `x == 0` (unless `y` is nan): how KL divergence
     treats zero probabilities."""
     x, y, dt = _float_operands(input, other, "xlogy_cpu")
-    value = np.where((x == 0) & ~np.isnan(y), np.zeros((), x.dtype), x * np.log(y))
+    value = np.where((x == 0) & ~np.isnan(y), x.dtype.type(0), x * np.log(y))
     result = _wrap(value, dt.np)
     if _recording(input, other):
         node = XlogyBackward0(input, other)

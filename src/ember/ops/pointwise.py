@@ -20,8 +20,11 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.grad_mode import no_grad
 from ..autograd.graph import Node, _sequence, edge_to
-from ._util import (_BY_NP, as_array, broadcast_error, fit, meta, operands, result_dtype, shape_of,
-                    wrap)
+from .. import _backend
+from ._util import (_BY_NP, array_or_number as _arr, as_array, broadcast_error, check_devices,
+                    fit, meta,
+                    new_like as _new_like, operands, result_dtype, shape_of,
+                    upload_like as _upload_like, wrap)
 
 # -- arithmetic ---------------------------------------------------------------------------
 
@@ -99,7 +102,8 @@ def add(input, other, *, alpha=1, out=None):
     kind = other.__class__
     if (kind is float or kind is int) and (xd is _F32 or xd is _F64 or (xd is _I64 and kind is int)):
         y, dt = other, _BY_NP[xd]
-    elif kind is Tensor and other._data.dtype is xd and xd is not _F16:
+    elif (kind is Tensor and other._data.dtype is xd and xd is not _F16
+          and type(other._data) is type(x)):
         y, dt = other._data, _BY_NP[xd]
     else:
         x, y, dt = operands(input, other)
@@ -143,7 +147,8 @@ def sub(input, other, *, alpha=1, out=None):
     kind = other.__class__
     if (kind is float or kind is int) and (xd is _F32 or xd is _F64 or (xd is _I64 and kind is int)):
         y, dt = other, _BY_NP[xd]
-    elif kind is Tensor and other._data.dtype is xd and xd is not _F16 and xd is not _NP_BOOL:
+    elif (kind is Tensor and other._data.dtype is xd and xd is not _F16 and xd is not _NP_BOOL
+          and type(other._data) is type(x)):
         y, dt = other._data, _BY_NP[xd]
     else:
         if _is_bool(input) or _is_bool(other):
@@ -205,7 +210,8 @@ def mul(input, other, *, out=None):
     kind = other.__class__
     if (kind is float or kind is int) and (xd is _F32 or xd is _F64 or (xd is _I64 and kind is int)):
         y, dt = other, _BY_NP[xd]
-    elif kind is Tensor and other._data.dtype is xd and xd is not _F16:
+    elif (kind is Tensor and other._data.dtype is xd and xd is not _F16
+          and type(other._data) is type(x)):
         y, dt = other._data, _BY_NP[xd]
     else:
         x, y, dt = operands(input, other, None, True)
@@ -274,7 +280,7 @@ def rdiv(input, other):
 
 
 def _integer_zero_check(y, dt):
-    if dt.category <= _dtype.INT and np.any(np.asarray(y) == 0):
+    if dt.category <= _dtype.INT and np.any(_arr(y) == 0):
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -339,7 +345,7 @@ def _floor_divide(input, other):
     x, y, dt = _division_operands(input, other, "div_floor_cpu")
     try:
         if dt is _dtype.float16 and _per_op_half(input, other):
-            return wrap(_half_floor_divide(np.asarray(x, _F16), np.asarray(y, _F16)), dt)
+            return wrap(_half_floor_divide(_arr(x, _F16), _arr(y, _F16)), dt)
         return wrap(np.floor_divide(x, y), dt)
     except ValueError:
         raise _shape_error(input, other) from None
@@ -357,7 +363,7 @@ def _trunc_divide(input, other):
         if dt.category <= _dtype.INT:
             q = np.abs(x) // np.abs(y) * np.sign(x) * np.sign(y)
         elif dt is _dtype.float16 and _per_op_half(input, other):
-            q = np.trunc(np.asarray(x, _F16) / np.asarray(y, _F16))   # quotient rounded first
+            q = np.trunc(_arr(x, _F16) / _arr(y, _F16))   # quotient rounded first
         else:
             q = np.trunc(x / y)
     except ValueError:
@@ -387,7 +393,7 @@ def remainder(input, other, *, out=None):
         if dt.category == _dtype.FLOAT:
             # C's fmod, moved into the divisor's sign; keeps fmod's signed zero as PyTorch does
             m = np.fmod(x, y)
-            m = np.where((m != 0) & ((np.asarray(y) < 0) != (m < 0)), m + y, m)
+            m = np.where((m != 0) & ((m < 0) != (_arr(y) < 0)), m + y, m)
         else:
             m = np.remainder(x, y)
     except ValueError:
@@ -451,7 +457,7 @@ _C_INT_NAMES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32
 def _integer_power(x, y):
     """Integer x ** y elementwise, PyTorch's rule for negative exponents: 1 ** -n is 1,
     (-1) ** -n is -1 or 1, anything else is 0."""
-    x, y = np.asarray(x), np.asarray(y)
+    x, y = _arr(x), _arr(y)
     negative = y < 0
     if not negative.any():
         return np.power(x, y)
@@ -466,7 +472,7 @@ def _integer_power_scalar(x, e, dt):
     exponents the result type cannot hold."""
     if dt is _BOOL:
         if e is True or e is False:
-            return np.full(x.shape, True) if e is False else x.copy()
+            return _backend.xp(x).full(x.shape, True) if e is False else x.copy()
         raise _not_implemented("pow", dt)
     e = int(e)
     if e < 0:
@@ -474,7 +480,7 @@ def _integer_power_scalar(x, e, dt):
     if e > np.iinfo(dt.np).max:
         raise RuntimeError(f"value cannot be converted to type {_C_INT_NAMES[dt.name]} without "
                            "overflow")
-    return np.power(x, np.array(e, dt.np))
+    return np.power(x, dt.np.type(e))
 
 
 class PowBackward0(Node):
@@ -565,7 +571,7 @@ def _scalar_pow(base, exponent):
     if dt.category <= _dtype.INT:
         if dt is _BOOL:
             raise _not_implemented("pow", dt)
-        value = _integer_power(np.asarray(x, dt.np), y)
+        value = _integer_power(_arr(x, dt.np), y)
     else:
         value = np.power(x, y)
     result = wrap(value, dt)
@@ -664,6 +670,7 @@ def _where_condition(condition):
 
 def where(condition, input, other):
     """`input` where `condition` holds, else `other` (tensors or scalars, broadcast)."""
+    check_devices(condition, input, other)
     cond = _where_condition(condition)
     if not isinstance(input, Tensor):
         if not isinstance(other, Tensor):
@@ -800,7 +807,7 @@ def sign(input, *, out=None):
     else:
         value = np.sign(x)
         if x.dtype.kind == "f":                     # PyTorch: (0 < a) - (a < 0), 0 for nan
-            value = np.where(np.isnan(x), np.zeros((), x.dtype), value)
+            value = np.where(np.isnan(x), x.dtype.type(0), value)
     return _into(out, _unary(SignBackward0, input, value))
 
 
@@ -927,7 +934,7 @@ class ThresholdBackwardBackward0(_Binary):
 def threshold_backward(grad_output, input, threshold):
     """`grad_output` where `input > threshold`, else 0 (nan passes the gradient through, as in
     PyTorch: nan <= threshold is false)."""
-    return _backward_op(lambda g, x, th: np.where(x <= th, np.zeros((), g.dtype), g),
+    return _backward_op(lambda g, x, th: np.where(x <= th, g.dtype.type(0), g),
                         ThresholdBackwardBackward0, grad_output, input, threshold)
 
 
@@ -936,7 +943,7 @@ def relu(input):
         raise RuntimeError('"clamp_min_cpu" not implemented for \'Bool\'')
     x = input._data
     # clamp_min(x, 0): only values below zero change, so nan and -0.0 stay as they are
-    return _unary(ReluBackward0, input, np.where(x < 0, np.zeros((), x.dtype), x),
+    return _unary(ReluBackward0, input, np.where(x < 0, x.dtype.type(0), x),
                   save_output=True)
 
 
@@ -1358,7 +1365,7 @@ def _float_operands(input, other):
     if dt.category < _dtype.FLOAT:
         dt = _dtype.get_default_dtype()
     x, y, dt = operands(input, other, dt)
-    x, y = np.asarray(x), np.asarray(y)
+    x, y = _arr(x), _arr(y)
     if dt.np is not _F64 or x.dtype is not _F64 or y.dtype is not _F64:
         x, y = x.astype(_F64), y.astype(_F64)
     return x, y, dt
@@ -1494,15 +1501,15 @@ def _checked_scalar(value, dt):
                 np.finfo(dt.np).max):
             raise RuntimeError(f"value cannot be converted to type {_C_TYPE_NAMES[dt.name]} "
                                "without overflow")
-        return np.array(v).astype(dt.np)
+        return np.array(v).astype(dt.np)[()]
     if dt.category == _dtype.INT:
         v = int(value)
         info = np.iinfo(dt.np)
         if v > info.max or (v < info.min and not (info.min == 0 and -v <= info.max)):
             raise RuntimeError(f"value cannot be converted to type {_C_TYPE_NAMES[dt.name]} "
                                "without overflow")
-        return np.array(v, dtype=np.int64).astype(dt.np)
-    return np.array(value).astype(dt.np)
+        return np.array(v, dtype=np.int64).astype(dt.np)[()]
+    return np.array(value).astype(dt.np)[()]
 
 
 def _abs_number(v):
@@ -1544,13 +1551,14 @@ def _pick(x, y, greater, shapes):
     if x.dtype.kind == "b":
         return (x | y) if greater else (x & y)
     value = np.where(y > x, y, x) if greater else np.where(y < x, y, x)
-    value = np.asarray(value)
+    value = as_array(value)
     if x.dtype.kind == "f":
         tie = (x == y) & (x == 0)
         if tie.any():
-            vector = _vector_region(value.shape, value.dtype.itemsize, shapes)
+            vector = _upload_like(value, _vector_region(value.shape, value.dtype.itemsize,
+                                                        shapes))
             value = np.where(tie & vector, y, value)
-        value = np.where((x != x) | (y != y), np.array(np.nan, x.dtype), value)
+        value = np.where((x != x) | (y != y), x.dtype.type(np.nan), value)
     return value
 
 
@@ -1582,7 +1590,7 @@ def _elementwise_choice(name, node_cls, choose):
     def op(input, other, *, out=None):
         _tensor_argument(name, other)
         x, y, dt = operands(input, other)
-        x, y = np.asarray(x), np.asarray(y)
+        x, y = _arr(x), _arr(y)
         try:
             value = choose(x, y)
         except ValueError:
@@ -1735,13 +1743,13 @@ def _clamp_scalars(input, lo, hi, kernel):
     lo_v = None if lo is None else _checked_scalar(lo, dt)
     hi_v = None if hi is None else _checked_scalar(hi, dt)
     if (lo_v is not None and lo_v != lo_v) or (hi_v is not None and hi_v != hi_v):
-        return np.full(x.shape, np.nan, dt.np), dt
+        return _backend.xp(x).full(x.shape, np.nan, dt.np), dt
     value = x
     if lo_v is not None:
         value = np.where(value < lo_v, lo_v, value)
     if hi_v is not None:
         value = np.where(value > hi_v, hi_v, value)
-    return np.asarray(value, dt.np), dt
+    return as_array(value).astype(dt.np, copy=False), dt
 
 
 def _clamp_tensors(input, lo, hi):
@@ -1970,7 +1978,7 @@ def lerp(input, end, weight, *, out=None):
     work = _F32 if dt.np is _F16 else dt.np
     a = input._data.astype(work)
     b = end._data.astype(work)
-    w = weight._data.astype(work) if tensor_weight else np.asarray(weight).astype(work)
+    w = weight._data.astype(work) if tensor_weight else _arr(weight).astype(work)
     try:
         shape = np.broadcast_shapes(a.shape, b.shape, w.shape)
     except ValueError:
@@ -1978,10 +1986,14 @@ def lerp(input, end, weight, *, out=None):
                                                          else [])
         raise broadcast_error(*shapes) from None
     small = np.abs(w) < 0.5
-    coeff = np.where(small, w, w - work.type(1))
-    base = np.where(small, a, b)
+    if tensor_weight:
+        coeff = np.broadcast_to(np.where(small, w, w - work.type(1)), shape)
+        base = np.where(small, a, b)
+    else:                           # a NumPy scalar weight (np.where would make a host array)
+        coeff = w if small else w - work.type(1)
+        base = a if small else b
     diff = b - a
-    coeff, diff, base = (np.broadcast_to(v, shape) for v in (coeff, diff, base))
+    diff, base = (np.broadcast_to(v, shape) for v in (diff, base))
     value = _fma64(coeff, diff, base) if work is _F64 else _fma32(coeff, diff, base)
     result = wrap(value, dt)
     if grad_mode.enabled and (input._requires_grad or end._requires_grad or
@@ -2024,7 +2036,8 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
         value = np.where(x == -np.inf, typ(info.min if neginf is None else neginf), value)
     else:
         value = x.copy()
-    return _into(out, _unary(NanToNumBackward0, input, np.asarray(value, x.dtype),
+    value = as_array(value).astype(x.dtype, copy=False)
+    return _into(out, _unary(NanToNumBackward0, input, value,
                              save_input=True))
 
 
@@ -2134,7 +2147,7 @@ def _float_binary_arrays(input, other, kernel, ints=True):
         dt = _dtype.get_default_dtype()
     x, y, dt = operands(input, other, dt)
     work = _F32 if dt.np is _F16 else dt.np
-    return np.asarray(x).astype(work), np.asarray(y).astype(work), dt
+    return _arr(x).astype(work), _arr(y).astype(work), dt
 
 
 def _record_binary(result, node_cls, input, other, save=(), output=False):
@@ -2301,7 +2314,7 @@ def xlogy(input, other, *, out=None):
         x, y, dt = _float_binary_arrays(input, other, "xlogy_cpu")
     try:
         log_y = _correctly_rounded(np.log, y)
-        value = np.where(y != y, y, np.where(x == 0, np.zeros((), x.dtype), x * log_y))
+        value = np.where(y != y, y, np.where(x == 0, x.dtype.type(0), x * log_y))
     except ValueError:
         raise _shape_error(input, other) from None
     result = wrap(value, dt)
@@ -2413,7 +2426,7 @@ def _addc(input, tensor1, tensor2, value, divide, out):
     work = _F32 if dt.np is _F16 else dt.np
     a, b, c = (t._data.astype(work) for t in (input, tensor1, tensor2))
     v = _checked_scalar(value, _BY_NP[work]) if dt.category >= _dtype.FLOAT else \
-        np.array(value).astype(work)
+        np.array(value).astype(work)[()]
     try:
         np.broadcast_shapes(a.shape, b.shape, c.shape)
         if divide:
@@ -2427,7 +2440,7 @@ def _addc(input, tensor1, tensor2, value, divide, out):
     except ValueError:
         raise broadcast_error(input._data.shape, tensor1._data.shape, tensor2._data.shape) \
             from None
-    result = wrap(np.asarray(res), dt)
+    result = wrap(as_array(res), dt)
     if grad_mode.enabled and any(t._requires_grad for t in (input, tensor1, tensor2)):
         node = (AddcdivBackward0 if divide else AddcmulBackward0)(input, tensor1, tensor2)
         node.save_for_backward(tensor1, tensor2)
@@ -2483,7 +2496,8 @@ class LogitBackward0(Node):
         eps = self.eps
         if eps is None:
             outside = logical_or(a < 0, a > 1)
-            return (where(outside, Tensor._make(np.array(np.nan, a._data.dtype)), value),)
+            nan = Tensor._make(_new_like(a._data, np.nan, a._data.dtype))
+            return (where(outside, nan, value),)
         outside = logical_or(a < eps, a > 1 - eps)
         return (where(outside, zeros_like_tensor(grad), value),)
 
@@ -2499,8 +2513,8 @@ def logit(input, eps=None, *, out=None):
         work = np.where(work < lo, lo, np.where(work > hi, hi, work))
     one = work.dtype.type(1)
     ratio = work / (one - work)
-    value = np.where(work == one, np.inf, _correctly_rounded(np.log, np.asarray(ratio)))
-    result = _unary(LogitBackward0, input, np.asarray(value).astype(x.dtype), save_input=True)
+    value = np.where(work == one, np.inf, _correctly_rounded(np.log, as_array(ratio)))
+    result = _unary(LogitBackward0, input, as_array(value).astype(x.dtype), save_input=True)
     if result._grad_fn is not None:
         result._grad_fn.eps = eps
     return _into(out, result)
@@ -2522,7 +2536,7 @@ def sinc(input, *, out=None):
     x = _float_input(input)
     work = x.astype(_F32) if x.dtype is _F16 else x
     product = work.dtype.type(math.pi) * work
-    value = _correctly_rounded(np.sin, np.asarray(product)) / product
+    value = _correctly_rounded(np.sin, as_array(product)) / product
     value = np.where(work == 0, work.dtype.type(1), value).astype(x.dtype)
     return _into(out, _unary(SincBackward0, input, value, save_input=True))
 
@@ -2534,10 +2548,10 @@ def _integer_binary(name, ufunc):
             _check_broadcast(input, other)
             raise _not_implemented(name + "_cpu", dt)
         try:
-            value = ufunc(np.asarray(x), np.asarray(y))
+            value = ufunc(_arr(x), _arr(y))
         except ValueError:
             raise _shape_error(input, other) from None
-        return _into(out, Tensor._make(as_array(np.asarray(value, dt.np))))
+        return _into(out, Tensor._make(as_array(value).astype(dt.np, copy=False)))
     op.__name__ = name
     return op
 
@@ -2570,7 +2584,7 @@ def _shift_op(left):
             y, x, dt = operands(other, input)
         if dt.category != _dtype.INT:
             raise _not_implemented(kernel, dt)
-        x, y = np.asarray(x, dt.np), np.asarray(y, dt.np)
+        x, y = _arr(x, dt.np), _arr(y, dt.np)
         bits = dt.itemsize * 8
         signed = dt.np.kind == "i"
         limit = bits if left or not signed else bits - 1
@@ -2583,13 +2597,13 @@ def _shift_op(left):
             if left:
                 unsigned = np.dtype(f"u{dt.itemsize}")
                 value = np.left_shift(x.astype(unsigned), safe.astype(unsigned)).astype(dt.np)
-                value = np.where(bad, np.zeros((), dt.np), value)
+                value = np.where(bad, dt.np.type(0), value)
             else:
-                value = np.where(bad, np.right_shift(x, np.array(limit, dt.np)),
+                value = np.where(bad, np.right_shift(x, dt.np.type(limit)),
                                  np.right_shift(x, safe))
         except ValueError:
             raise _shape_error(input, other) from None
-        return _into(out, Tensor._make(as_array(np.asarray(value, dt.np))))
+        return _into(out, Tensor._make(as_array(value).astype(dt.np, copy=False)))
     op.__name__ = "bitwise_left_shift" if left else "bitwise_right_shift"
     return op
 
@@ -2644,7 +2658,7 @@ def _into(out, result):
                            "automatic differentiation, but one of the arguments requires grad.")
     out._check_inplace()
     if out._data.shape != result._data.shape:
-        out._data = np.empty(result._data.shape, out._data.dtype)
+        out._data = _backend.xp(out._data).empty(result._data.shape, out._data.dtype)
     np.copyto(out._data, result._data, casting="unsafe")
     out._bump_version()
     return out

@@ -8,12 +8,12 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype
+from .. import _backend, _dtype
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from . import pointwise as _pw
-from ._util import as_array
+from ._util import as_array, contiguous, new_like, upload_like
 
 
 def _dims(dim, ndim):
@@ -76,7 +76,7 @@ _LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}
 _accumulate = np.add.accumulate
 _concatenate = np.concatenate
 _reduce = np.add.reduce
-_contiguous = np.ascontiguousarray
+_contiguous = contiguous
 
 # Sign of zero: PyTorch's accumulators start at +0.0 (so its sums are never -0.0), ember's
 # chains start at their first element; the two can only differ in the sign of a zero result,
@@ -91,7 +91,7 @@ def _seq(a):
     if n <= 2:
         if n == 2:
             return a[..., 0] + a[..., 1]
-        return a[..., 0] if n else np.zeros(a.shape[:-1], a.dtype)
+        return a[..., 0] if n else _backend.xp(a).zeros(a.shape[:-1], a.dtype)
     lead = a.shape[:-1]
     rows = a.size // n
     if rows == 1:
@@ -266,7 +266,7 @@ def _float_sum(x, axes, keepdim, dt):
     if value is None:
         value = np.add.reduce(x, axis=axes) + x.dtype.type(0)
     if keepdim:
-        value = np.asarray(value).reshape(
+        value = as_array(value).reshape(
             tuple(1 if d in axes else n for d, n in enumerate(x.shape)))
     if half:
         value = value.astype(np.float16)
@@ -343,7 +343,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         total = x.astype(work.np)
     else:
         total = np.sum(x.astype(work.np), axis=axes, keepdims=keepdim)
-    value = as_array((total / np.array(count, dtype=total.dtype)).astype(dt.np))
+    value = as_array((total / total.dtype.type(count)).astype(dt.np))
     result = Tensor._make(value)
     if grad_mode.enabled and input._requires_grad:
         if dim is None:
@@ -517,13 +517,13 @@ def _scatter_add(src, dim, index, shape, unique=False):
     """A tensor of `shape`, zero except `src` added at `index` along `dim` (PyTorch's
     `zeros.scatter_add(dim, index, src)`); `unique` when no index repeats along `dim`."""
     s = src._data
-    out = np.zeros(shape, s.dtype)
+    out = _backend.xp(s).zeros(shape, s.dtype)
     if unique:
         np.put_along_axis(out, index, s, axis=dim)
     elif index.size:
         full = list(np.ogrid[tuple(slice(0, n) for n in index.shape)])
         full[dim] = index
-        np.add.at(out, tuple(full), s)
+        _backend.of(out).scatter_add(out, tuple(full), s)
     result = Tensor._make(out)
     if grad_mode.enabled and src._requires_grad:
         node = _ScatterNode(src)
@@ -605,7 +605,7 @@ def _evenly_distribute(grad, input, value):
     input (max, min, median without dim) shared equally by every element equal to it."""
     x, v = input._data, value._data
     mask = np.isnan(x) if (v.dtype.kind == "f" and np.isnan(v)) else (x == v)
-    zeros = Tensor._make(np.zeros(x.shape, grad._data.dtype))
+    zeros = Tensor._make(_backend.xp(x).zeros(x.shape, grad._data.dtype))
     return _pw.where(Tensor._make(as_array(mask)), grad / int(mask.sum()), zeros)
 
 
@@ -622,7 +622,7 @@ _PROD_LANES = {_F32: 8, _F64: 4, _F16: 16}
 def _seq_prod(a, axis):
     """Left-to-right product along `axis` (strictly in order)."""
     if a.shape[axis] == 0:
-        return np.ones(np.delete(a.shape, axis), a.dtype)
+        return _backend.xp(a).ones(tuple(np.delete(a.shape, axis)), a.dtype)
     return np.take(np.multiply.accumulate(a, axis=axis), -1, axis=axis)
 
 
@@ -631,7 +631,7 @@ def _prod_rows(a, lanes):
     rows, n = a.shape
     chunk = 4 * lanes
     count = n // chunk
-    out = np.ones((rows, 1), a.dtype)
+    out = _backend.xp(a).ones((rows, 1), a.dtype)
     if count:
         acc = _seq_prod(a[:, :count * chunk].reshape(rows, count, 4, lanes), 1)
         acc = (acc[:, 0] * acc[:, 1]) * (acc[:, 2] * acc[:, 3])
@@ -720,7 +720,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
         value = _ordered_prod(x, axes)
     else:
         value = np.prod(x, axis=axes, dtype=dt.np) if axes else x.copy()
-    value = np.asarray(value, dt.np)
+    value = as_array(value).astype(dt.np, copy=False)
     if keepdim and dim is not None:
         value = value.reshape(_kept_shape(x.shape, axes, True))
     result = Tensor._make(as_array(value))
@@ -938,7 +938,7 @@ def _arg_extreme(input, dim, keepdim, name, np_fn, out):
         if x.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for "
                              "input.numel() == 0.")
-        value = np.asarray(np_fn(x.reshape(-1)), np.int64)
+        value = as_array(np_fn(x.reshape(-1))).astype(np.int64, copy=False)
         if keepdim:
             value = value.reshape((1,) * x.ndim)
         return _out(out, Tensor._make(value))
@@ -950,7 +950,7 @@ def _arg_extreme(input, dim, keepdim, name, np_fn, out):
         value = np.expand_dims(value, d)
     if not x.ndim:
         value = value.reshape(())
-    return _out(out, Tensor._make(as_array(np.asarray(value, np.int64))))
+    return _out(out, Tensor._make(as_array(value).astype(np.int64, copy=False)))
 
 
 def argmax(input, dim=None, keepdim=False, *, out=None):
@@ -1004,7 +1004,7 @@ def _var_values(input, axes, correction, keepdim, name):
                       UserWarning, stacklevel=4)
     w = x.astype(_F64)
     if x.ndim:
-        mean_ = np.mean(w, axis=axes, keepdims=True) if w.size else np.full(
+        mean_ = np.mean(w, axis=axes, keepdims=True) if w.size else _backend.xp(w).full(
             _kept_shape(x.shape, axes, True), np.nan)
         m2 = np.sum((w - mean_) ** 2, axis=axes, keepdims=keepdim)
     else:
@@ -1089,7 +1089,7 @@ def _var_std(input, dim, unbiased, keepdim, correction, name, take_sqrt, out):
     value, n = _var_values(input, axes, correction, keepdim, name)
     if take_sqrt:
         value = np.sqrt(value)
-    result = Tensor._make(as_array(np.asarray(value).astype(x.dtype)))
+    result = Tensor._make(as_array(value).astype(x.dtype))
     if _recording(input):
         node = (StdBackward0 if take_sqrt else VarBackward0)(input)
         node.axes, node.correction, node.keepdim, node.n = axes, correction, keepdim, n
@@ -1120,7 +1120,7 @@ def _var_std_mean(input, dim, unbiased, keepdim, correction, name, take_sqrt):
     value, n = _var_values(input, axes, correction, keepdim, name)
     if take_sqrt:
         value = np.sqrt(value)
-    first = Tensor._make(as_array(np.asarray(value).astype(x.dtype)))
+    first = Tensor._make(as_array(value).astype(x.dtype))
     w = x.astype(_F64)
     m = np.mean(w, axis=axes, keepdims=keepdim) if x.ndim else w.copy()
     if x.ndim and x.size and np.isinf(w).any():
@@ -1131,7 +1131,7 @@ def _var_std_mean(input, dim, unbiased, keepdim, correction, name, take_sqrt):
         if keepdim:
             bad = bad.reshape(_kept_shape(x.shape, axes, True))
         m = np.where(bad, np.nan, m)
-    second = Tensor._make(as_array(np.asarray(m).astype(x.dtype)))
+    second = Tensor._make(as_array(m).astype(x.dtype))
     if _recording(input):
         node = (StdMeanBackward0 if take_sqrt else VarMeanBackward0)(input)
         node.axes, node.correction, node.keepdim, node.n = axes, correction, keepdim, n
@@ -1232,7 +1232,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     p = float(ord)
     value = _vector_norm_values(data, p, axes, keepdim, dim) if data.ndim else np.abs(
         data.astype(_F64)) if p != 0 else (data != 0).astype(_F64)
-    result = Tensor._make(as_array(np.asarray(value).astype(data.dtype)))
+    result = Tensor._make(as_array(value).astype(data.dtype))
     if _recording(x):
         node = LinalgVectorNormBackward0(x)
         node.ord, node.axes, node.keepdim = p, axes, keepdim
@@ -1286,7 +1286,7 @@ def logsumexp(input, dim=None, keepdim=False, *, out=None):
         if x.size:
             maxes = amax(plain, axes, keepdim=True)
             maxes = Tensor._make(np.where(np.abs(maxes._data) == np.inf,
-                                          np.zeros((), maxes._data.dtype), maxes._data))
+                                          maxes._data.dtype.type(0), maxes._data))
             total = sum(_pw.exp(plain - maxes), axes if x.ndim else None, keepdim=keepdim)
             value = _pw.log(total) + (maxes if keepdim or not x.ndim else
                                       maxes.reshape(total._data.shape))
@@ -1370,11 +1370,12 @@ def _cumprod_backward(grad, a, dim, result):
     # prod_{i <= j, i != k} a_i, which weighs grad_j for every j >= k
     at = a.transpose(dim, -1) if dim != x.ndim - 1 else a
     gt = grad.transpose(dim, -1) if dim != x.ndim - 1 else grad
-    eye = Tensor._make(np.eye(n, dtype=bool))
-    upper = Tensor._make(np.triu(np.ones((n, n), bool)))
-    rows = _pw.where(eye, Tensor._make(np.ones((), x.dtype)), at.unsqueeze(-2))
+    xp = _backend.xp(x)
+    eye = Tensor._make(xp.eye(n, dtype=bool))
+    upper = Tensor._make(xp.triu(xp.ones((n, n), bool)))
+    rows = _pw.where(eye, Tensor._make(xp.ones((), x.dtype)), at.unsqueeze(-2))
     terms = cumprod(rows, -1) * gt.unsqueeze(-2)
-    value = sum(_pw.where(upper, terms, Tensor._make(np.zeros((), x.dtype))), -1)
+    value = sum(_pw.where(upper, terms, Tensor._make(xp.zeros((), x.dtype))), -1)
     return value.transpose(dim, -1) if dim != x.ndim - 1 else value
 
 
@@ -1408,9 +1409,10 @@ def _cum_extreme(input, dim, greater, node_cls, result_cls):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     if not x.ndim:
-        return result_cls((Tensor._make(x.copy()), Tensor._make(np.zeros((), np.int64))))
+        return result_cls((Tensor._make(x.copy()),
+                           Tensor._make(_backend.xp(x).zeros((), np.int64))))
     n = x.shape[d]
-    positions = np.arange(n).reshape((n,) + (1,) * (x.ndim - 1 - d))
+    positions = _backend.xp(x).arange(n).reshape((n,) + (1,) * (x.ndim - 1 - d))
     if x.dtype is _NP_BOOL:
         run = (np.logical_or if greater else np.logical_and).accumulate(x, axis=d)
     else:
@@ -1421,7 +1423,7 @@ def _cum_extreme(input, dim, greater, node_cls, result_cls):
     if x.dtype.kind == "f":
         hit = hit | np.isnan(x)
     idx = np.maximum.accumulate(np.where(hit, positions, -1), axis=d) if n else \
-        np.zeros(x.shape, np.int64)
+        _backend.xp(x).zeros(x.shape, np.int64)
     idx = idx.astype(np.int64)
     values = np.take_along_axis(x, idx, axis=d)
     vt, it = Tensor._make(as_array(values)), Tensor._make(as_array(idx))
@@ -1451,7 +1453,7 @@ def _logical_reduce(input, dim, keepdim, np_fn, out):
     value = np_fn(x != 0, axis=axes, keepdims=keepdim) if x.ndim else (x != 0)
     if dim is None and keepdim and x.ndim:
         value = value.reshape((1,) * x.ndim)
-    value = np.asarray(value)
+    value = as_array(value)
     if x.dtype == np.uint8:
         value = value.astype(np.uint8)
     return _out(out, Tensor._make(as_array(value)))
@@ -1471,8 +1473,8 @@ def count_nonzero(input, dim=None):
     """How many elements (over `dim`, an int or a tuple) are nonzero, as int64."""
     x = input._data
     axes = _axes(dim, x.ndim)
-    value = np.count_nonzero(x, axis=axes) if x.ndim else np.asarray(x != 0)
-    return Tensor._make(as_array(np.asarray(value, np.int64)))
+    value = np.count_nonzero(x, axis=axes) if x.ndim else as_array(x != 0)
+    return Tensor._make(as_array(value).astype(np.int64, copy=False))
 
 
 class NansumBackward0(Node):
@@ -1489,7 +1491,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     x = input._data
     cleaned = input.detach()
     if x.dtype.kind == "f":
-        cleaned = Tensor._make(np.where(np.isnan(x), np.zeros((), x.dtype), x))
+        cleaned = Tensor._make(np.where(np.isnan(x), x.dtype.type(0), x))
     with grad_mode.no_grad():
         if dim is None and not keepdim:
             result = sum(cleaned, dtype=dtype)
@@ -1785,7 +1787,7 @@ def _median_all(input, ignore_nan):
     flat = x.reshape(-1)
     if flat.size == 0:                              # PyTorch: full((), nan) in the dtype
         with np.errstate(invalid="ignore"):
-            value = np.array(np.nan).astype(x.dtype)
+            value = np.array(np.nan).astype(x.dtype)[()]
     elif x.dtype is _NP_BOOL:
         raise _pw._not_implemented("median_cpu", input.dtype)
     else:
@@ -1805,8 +1807,8 @@ def _median_all(input, ignore_nan):
                     less = (lambda a, b: a < b)
                 items = flat.tolist()
                 _Libstdcxx(items, less).nth_element(0, k, len(items))
-                value = np.asarray(items[k], x.dtype)
-    result = Tensor._make(np.asarray(value, x.dtype))
+                value = x.dtype.type(items[k])
+    result = Tensor._make(new_like(x, value, x.dtype))
     if _recording(input):
         node = (NanmedianBackward0 if ignore_nan else MedianBackward0)(input)
         node.save_for_backward(input)
@@ -1833,7 +1835,7 @@ def _median_dim(input, dim, keepdim, ignore_nan):
         if ignore_nan:
             pos = np.where(nans == n, (n - 1) // 2, (n - nans - 1) // 2)
         else:
-            pos = np.full(nans.shape, (n - 1) // 2)
+            pos = _backend.xp(a).full(nans.shape, (n - 1) // 2)
         idx = np.take_along_axis(order, pos, axis=d)
         if not ignore_nan and a.dtype.kind == "f":
             first_nan = np.expand_dims(np.argmax(np.isnan(a), axis=d), d)
@@ -1926,7 +1928,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
     if x.dtype is _NP_BOOL:
         raise RuntimeError("topk does not support bool dtypes on CPU")
     order = _stable_order(x1, d, largest)
-    idx = np.take(order, np.arange(k), axis=d)
+    idx = np.take(order, _backend.xp(order).arange(k), axis=d)
     values = np.take_along_axis(x1, idx, axis=d)
     if k:
         # rows whose answer depends on the algorithm: a chosen value repeats in the row, or
@@ -2064,14 +2066,14 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False,  # noq
                                                 axis=d, equal_nan=False)
             inverse = inverse.reshape(-1)
         node_cls = UniqueDimBackward0
-    result = Tensor._make(as_array(np.asarray(values, x.dtype)))
+    result = Tensor._make(as_array(values).astype(x.dtype, copy=False))
     if _recording(input):
         _record(result, node_cls(input))
     outputs = [result]
     if return_inverse:
-        outputs.append(Tensor._make(as_array(np.asarray(inverse, np.int64))))
+        outputs.append(Tensor._make(as_array(inverse).astype(np.int64, copy=False)))
     if return_counts:
-        outputs.append(Tensor._make(as_array(np.asarray(counts, np.int64))))
+        outputs.append(Tensor._make(as_array(counts).astype(np.int64, copy=False)))
     return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
 
@@ -2104,12 +2106,13 @@ def mode(input, dim=-1, keepdim=False):
     x = input._data
 
     def pick(a, d):
-        rows, lead = _rows_of(a, d)
+        # host round trip: PyTorch's std::sort order, row by row in Python
+        rows, lead = _rows_of(_backend.of(a).to_host(a), d)
         idx = np.array([_mode_row(r.tolist()) for r in rows], np.int64)
-        return np.moveaxis(idx.reshape(lead + (1,)), -1, d)
+        return upload_like(a, np.moveaxis(idx.reshape(lead + (1,)), -1, d))
     return _select_along(input, dim, keepdim, "mode", pick, ModeBackward0, return_types.mode) \
-        if x.ndim else _select_along(input, dim, keepdim, "mode", lambda a, d: np.zeros(
-            (1,), np.int64), ModeBackward0, return_types.mode)
+        if x.ndim else _select_along(input, dim, keepdim, "mode", lambda a, d: _backend.xp(
+            a).zeros((1,), np.int64), ModeBackward0, return_types.mode)
 
 
 class LogcumsumexpBackward0(Node):
@@ -2118,7 +2121,8 @@ class LogcumsumexpBackward0(Node):
         # that each part is a logcumsumexp (PyTorch's formula)
         a, result = self.saved
         d = self.dim
-        lowest = Tensor._make(np.array(np.finfo(grad._data.dtype).min, grad._data.dtype))
+        lowest = Tensor._make(new_like(grad._data, np.finfo(grad._data.dtype).min,
+                                       grad._data.dtype))
         log_abs = _pw.log(_pw.abs(grad))
         pos = _pw.where(grad > 0, log_abs, lowest)
         neg = _pw.where(grad < 0, log_abs, lowest)
@@ -2145,7 +2149,7 @@ def logcumsumexp(input, dim):
         value = np.logaddexp.accumulate(w, axis=d)
     else:
         value = x.astype(_F64)
-    result = Tensor._make(as_array(np.asarray(value).astype(x.dtype)))
+    result = Tensor._make(as_array(value).astype(x.dtype))
     if _recording(input):
         node = LogcumsumexpBackward0(input)
         node.dim = d
@@ -2224,11 +2228,11 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         values = np.compress(starts, x, axis=d)
         inverse = np.cumsum(starts) - 1
     counts = np.diff(np.append(np.nonzero(starts)[0], starts.size))
-    outputs = [Tensor._make(as_array(np.asarray(values, x.dtype)))]
+    outputs = [Tensor._make(as_array(values).astype(x.dtype, copy=False))]
     if return_inverse:
-        outputs.append(Tensor._make(as_array(np.asarray(inverse, np.int64))))
+        outputs.append(Tensor._make(as_array(inverse).astype(np.int64, copy=False)))
     if return_counts:
-        outputs.append(Tensor._make(as_array(np.asarray(counts, np.int64))))
+        outputs.append(Tensor._make(as_array(counts).astype(np.int64, copy=False)))
     return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
 
@@ -2244,8 +2248,9 @@ def bincount(input, weights=None, minlength=0):
         return Tensor._make(np.bincount(x, minlength=minlength).astype(np.int64))
     w = weights._data
     if w.dtype is _F32:                             # added up in float32, one at a time
-        value = np.zeros(_builtins.max(int(x.max()) + 1 if x.size else 0, minlength), _F32)
-        np.add.at(value, x, w)
+        value = _backend.xp(w).zeros(_builtins.max(int(x.max()) + 1 if x.size else 0, minlength),
+                                     _F32)
+        _backend.of(value).scatter_add(value, x, w)
         return Tensor._make(value)
     return Tensor._make(np.bincount(x, weights=w.astype(_F64), minlength=minlength))
 
@@ -2274,8 +2279,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         rows_b = b.reshape(-1, b.shape[-1])
         rows_v = v.reshape(-1, v.shape[-1])
         value = np.stack([np.searchsorted(rb, rv, side=how) for rb, rv in zip(rows_b, rows_v)]
-                         ).reshape(v.shape) if rows_b.size else np.zeros(v.shape, np.int64)
-    return Tensor._make(as_array(np.asarray(value, np.int32 if out_int32 else np.int64)))
+                         ).reshape(v.shape) if rows_b.size else _backend.xp(b).zeros(v.shape,
+                                                                                      np.int64)
+    return Tensor._make(as_array(value).astype(np.int32 if out_int32 else np.int64, copy=False))
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):

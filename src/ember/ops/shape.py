@@ -8,12 +8,12 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype
+from .. import _backend, _dtype
 from .._device import check_cpu
 from .._tensor import Size, Tensor, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node
-from ._util import as_array
+from ._util import as_array, new_like as _new_like, upload_like as _upload_like
 from .inplace import copy_, inplace
 
 
@@ -46,6 +46,8 @@ def _restride(array, strides):
     nbytes = tuple(s * array.itemsize for s in strides)
     if nbytes == array.strides:
         return array
+    if type(array) is not np.ndarray:
+        return _backend.of(array).as_strided(array, array.shape, nbytes)
     if not array.flags.c_contiguous:
         return np.lib.stride_tricks.as_strided(array, array.shape, nbytes,
                                                writeable=array.flags.writeable)
@@ -362,8 +364,8 @@ def _sequence_as_tuple(key):
     None or a tensor is read as a tuple of indices."""
     if len(key) >= 32:
         return False
-    return any(isinstance(k, (list, tuple, slice, Tensor, np.ndarray)) or k is None
-               or k is Ellipsis for k in key)
+    return any(isinstance(k, (list, tuple, slice, Tensor, np.ndarray)) or type(k) in _arrays
+               or k is None or k is Ellipsis for k in key)
 
 
 def _index_key(key):
@@ -392,7 +394,7 @@ def _index_item(key):
         return key
     if key is None or key is Ellipsis or kind is bool or kind is np.bool_:
         return key
-    if isinstance(key, (Tensor, np.ndarray)):
+    if isinstance(key, (Tensor, np.ndarray)) or kind in _arrays:
         array = key._data if isinstance(key, Tensor) else key
         if array.dtype.kind not in "biu":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
@@ -420,14 +422,15 @@ def _index_item(key):
     raise TypeError(f"new(): invalid data type '{type(key).__name__}'")
 
 
-_ndarray, _bool_types = np.ndarray, (bool, np.bool_)
+_bool_types = (bool, np.bool_)
+_arrays = _backend._by_type     # the array types of every backend (index arrays of any device)
 
 
 def _is_advanced(key):
     if type(key) is not tuple:
-        return type(key) is _ndarray or type(key) in _bool_types
+        return type(key) in _arrays or type(key) in _bool_types
     for k in key:
-        if type(k) is _ndarray or type(k) in _bool_types:
+        if type(k) in _arrays or type(k) in _bool_types:
             return True
     return False
 
@@ -437,7 +440,7 @@ def _needs_split(items):
     None next to tensor indices."""
     for k in items:
         if k is None or type(k) is int or type(k) in _bool_types or (
-                type(k) is _ndarray and k.ndim == 0):
+                type(k) in _arrays and k.ndim == 0):
             return True
     return False
 
@@ -449,7 +452,7 @@ def _split_key(key):
     items = key if isinstance(key, tuple) else (key,)
     basic, adv = [], []
     for k in items:
-        if isinstance(k, np.ndarray):
+        if type(k) in _arrays:
             if k.dtype.kind == "b" and k.ndim == 0:
                 basic.append(None)
                 adv.append(np.zeros(int(bool(k)), np.int64))
@@ -484,7 +487,7 @@ def _check_masks(shape, key):
     if n_ell > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     used = sum(0 if (k is None or k is Ellipsis or isinstance(k, (bool, np.bool_))) else
-               (k.ndim if isinstance(k, np.ndarray) and k.dtype.kind == "b" else 1)
+               (k.ndim if type(k) in _arrays and k.dtype.kind == "b" else 1)
                for k in items)
     if used > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
@@ -492,7 +495,7 @@ def _check_masks(shape, key):
     for k in items:
         if k is Ellipsis:
             dim += len(shape) - used
-        elif isinstance(k, np.ndarray) and k.dtype.kind == "b" and k.ndim:
+        elif type(k) in _arrays and k.dtype.kind == "b" and k.ndim:
             for j, s in enumerate(k.shape):
                 if s != shape[dim + j]:
                     raise IndexError(f"The shape of the mask [{', '.join(map(str, k.shape))}] "
@@ -503,7 +506,7 @@ def _check_masks(shape, key):
             if isinstance(k, int) and not -shape[dim] <= k < shape[dim]:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size "
                                  f"{shape[dim]}")
-            if isinstance(k, np.ndarray) and k.size and (
+            if type(k) in _arrays and k.size and (
                     k.max() >= shape[dim] or k.min() < -shape[dim]):
                 bad = k.max() if k.max() >= shape[dim] else k.min()
                 raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size "
@@ -625,10 +628,10 @@ def _advanced_target(array, key):
 
 def _index_scatter(grad, key, shape, accumulate):
     """Zeros of `shape` with `grad` placed (added, for repeated advanced indices) at `key`."""
-    array = np.zeros(shape, grad._data.dtype)
+    array = _backend.xp(grad._data).zeros(shape, grad._data.dtype)
     if accumulate:
         target, adv = _advanced_target(array, key)
-        np.add.at(target, adv, grad._data)
+        _backend.of(array).scatter_add(target, adv, grad._data)
     else:
         items = key if isinstance(key, tuple) else (key,)
         if not any(k is Ellipsis for k in items):
@@ -671,7 +674,9 @@ def _index_put(source, key, value, accumulate=False):
         target, adv = _advanced_target(array, key)
         if accumulate:
             selected = target[adv].shape
-            np.add.at(target, adv, np.broadcast_to(np.asarray(values, array.dtype), selected))
+            values = values.astype(array.dtype, copy=False) if hasattr(values, "astype") else \
+                array.dtype.type(values)
+            _backend.of(array).scatter_add(target, adv, np.broadcast_to(values, selected))
         else:
             target[adv] = values
     except ValueError:
@@ -739,7 +744,7 @@ def setitem(input, key, value):
         items = np_key if isinstance(np_key, tuple) else (np_key,)
         target = input if _trivial(items) else getitem(input, key)
         if not isinstance(value, Tensor):
-            value = Tensor._make(np.array(value, input._data.dtype))
+            value = Tensor._make(_new_like(input._data, value, input._data.dtype))
         if value._data.ndim == 0 and target is input:
             from .inplace import fill_
             fill_(target, value)
@@ -779,7 +784,8 @@ class UnbindBackward0(Node):
         if self.num_outputs == 1:                   # the engine hands a single output's alone
             grads = (grads,)
         like = next(g for g in grads if g is not None)
-        parts = [g if g is not None else Tensor._make(np.zeros(like._data.shape, like._data.dtype))
+        zeros = _backend.xp(like._data).zeros
+        parts = [g if g is not None else Tensor._make(zeros(like._data.shape, like._data.dtype))
                  for g in grads]
         return (_stack(parts, self.dim),)
 
@@ -852,7 +858,7 @@ def _into(out, result):
                            "automatic differentiation, but one of the arguments requires grad.")
     out._check_inplace()
     if out._data.shape != result._data.shape:
-        out._data = np.empty(result._data.shape, out._data.dtype)
+        out._data = _backend.xp(out._data).empty(result._data.shape, out._data.dtype)
     np.copyto(out._data, result._data, casting="unsafe")
     out._bump_version()
     return out
@@ -863,7 +869,8 @@ class CatBackward0(Node):
         grads, start = [], 0
         for i, (size, dt) in enumerate(zip(self.sizes, self.dtypes)):
             if size is None:        # a skipped empty 1-d input
-                grads.append(Tensor._make(np.zeros(0, dt.np)) if self.needs_grad(i) else None)
+                grads.append(Tensor._make(_backend.xp(grad._data).zeros(0, dt.np))
+                             if self.needs_grad(i) else None)
                 continue
             if self.needs_grad(i):
                 grads.append(_cast_grad(narrow(grad, self.dim, start, size), dt))
@@ -1036,7 +1043,7 @@ class SplitBackward0(Node):
             if g is None:
                 shape = list(like._data.shape)
                 shape[self.dim] = size
-                g = Tensor._make(np.zeros(shape, like._data.dtype))
+                g = Tensor._make(_backend.xp(like._data).zeros(shape, like._data.dtype))
             parts.append(g)
         return (cat(parts, self.dim),)
 
@@ -1389,8 +1396,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
         if counts.size and counts.min() < 0:
             raise RuntimeError("repeats can not be negative")
-        return Tensor._make(np.repeat(np.arange(counts.size, dtype=counts.dtype.type),
-                                      counts.reshape(-1)).astype(counts.dtype))
+        # host round trip: the result's size depends on the counts (PyTorch syncs too)
+        host = _backend.of(counts).to_host(counts)
+        return Tensor._make(_upload_like(counts, np.repeat(
+            np.arange(host.size, dtype=host.dtype.type), host.reshape(-1)).astype(host.dtype)))
     if dim is None:
         input = flatten(input)
         dim = 0
@@ -1401,6 +1410,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         if counts.ndim > 1:
             raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
         n = x.shape[d] if x.ndim else 1
+        device = counts
+        counts = _backend.of(counts).to_host(counts)     # host round trip: as above
         if counts.size == 1:
             counts = np.full(n, counts.reshape(()), counts.dtype)
         elif counts.shape[0] != n:
@@ -1409,7 +1420,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         if counts.size and counts.min() < 0:
             raise RuntimeError("repeats can not be negative")
         from .indexing import index_select
-        index = Tensor._make(np.repeat(np.arange(n, dtype=np.int64), counts))
+        index = Tensor._make(_upload_like(device, np.repeat(np.arange(n, dtype=np.int64), counts)))
         return index_select(input, d, index)
     repeats = int(repeats)
     if repeats < 0:
@@ -1501,8 +1512,8 @@ def storage_offset(input):
 
 class ToCopyBackward0(Node):
 
-    def apply(self, grad):                          # cast the gradient back
-        return (grad.to(self.dtype),)
+    def apply(self, grad):                          # cast (and move) the gradient back
+        return (grad.to(self.device, self.dtype),)
 
 
 def to(input, *args, **kwargs):
@@ -1518,22 +1529,25 @@ def to(input, *args, **kwargs):
     for arg in args:
         if isinstance(arg, Tensor):
             dtype = arg.dtype
+            device = arg.device
         elif isinstance(arg, _dtype.dtype) or arg in (float, int, bool):
             dtype = _dtype.to_dtype(arg)
         elif arg is not None and not isinstance(arg, bool):
             device = arg
-    check_cpu(device)
-    if dtype is None or _dtype.to_dtype(dtype).np == input._data.dtype:
-        if not copy:
+    x = input._data
+    if device is not None:
+        x = _backend.move(x, *_backend.resolve(device))
+    if dtype is None or _dtype.to_dtype(dtype).np == x.dtype:
+        if x is input._data and not copy:
             return input
         dtype = input.dtype                          # a copy is a cast to the same dtype
     dt = _dtype.to_dtype(dtype)
-    out = Tensor._make(input._data.astype(dt.np))
+    out = Tensor._make(x.astype(dt.np, copy=x is input._data))
     if _recording(input):
         if dt.category < _dtype.FLOAT:
             return out                               # an integer result leaves the graph
         node = ToCopyBackward0(input)
-        node.dtype = input.dtype
+        node.dtype, node.device = input.dtype, input.device
         out._requires_grad, out._grad_fn = True, node
     return out
 

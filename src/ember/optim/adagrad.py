@@ -55,7 +55,7 @@ class Adagrad(Optimizer):
         init = self.defaults["initial_accumulator_value"]
         if p.is_complex():
             init = complex(init, init)
-        state["sum"] = Tensor._make(np.full(p._data.shape, init, p._data.dtype))
+        state["sum"] = Tensor._make(np.full_like(p._data, init, order="C"))
 
     def __setstate__(self, state):
         super().__setstate__(state)

@@ -435,7 +435,7 @@ def _scalar_dtype():
 
 def _zeros_like(p):
     import numpy as np
-    return Tensor._make(np.zeros(p._data.shape, p._data.dtype))
+    return Tensor._make(np.zeros_like(p._data, order="C"))       # on the parameter's device
 
 
 def _step_tensor(value=0.0):

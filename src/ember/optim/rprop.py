@@ -65,8 +65,7 @@ class Rprop(Optimizer):
                     state["prev"] = _zeros_like(p)
                     lr = _value(group["lr"])
                     fill = complex(lr, lr) if p.is_complex() else lr
-                    state["step_size"] = Tensor._make(np.full(p._data.shape, fill,
-                                                              p._data.dtype))
+                    state["step_size"] = Tensor._make(np.full_like(p._data, fill, order="C"))
                 param = _real(p._data)
                 grad = _real(p.grad._data)
                 if group["maximize"]:

@@ -1,0 +1,264 @@
+"""A simulated GPU for machines without one: arrays that behave, at the API's edges, as CuPy's do.
+
+`DeviceArray` holds a NumPy array and pretends it lives in a GPU's memory. Like a CuPy array
+it refuses every implicit trip to the host: NumPy cannot turn it into a NumPy array
+(`np.asarray` raises TypeError, as with CuPy), and NumPy functions called on a mix of device
+arrays and host arrays raise TypeError (CuPy's "Unsupported type <class 'numpy.ndarray'>").
+Explicit transfers (`to_host` / `from_host`) and the implicit syncs CuPy allows
+(`bool(a)`, `float(a)`, `a.item()`, `a.tolist()`) are counted in `TRANSFERS`, so a test can
+check that a training step moves nothing to or from the device but what the program asked for.
+
+Computation itself is NumPy's, so results on the simulated device must be bit-identical to
+ember's CPU results: any difference is a device-handling bug.
+
+`install()` plugs it into ember as the backend of device "cuda" (one simulated GPU, or as many
+as `count`); `uninstall()` takes it away again.
+"""
+import collections
+
+import numpy as np
+
+import ember._backend as backend
+
+TRANSFERS = collections.Counter()     # "to_host", "from_host", "sync" (item/bool/float/...)
+
+_UNSUPPORTED = "Unsupported type <class 'numpy.ndarray'>"
+
+
+def _unwrap(value, device):
+    """A NumPy argument from a device argument; TypeError for host arrays (CuPy's refusal)."""
+    if type(value) is DeviceArray:
+        if device[0] is None:
+            device[0] = value.device_id
+        elif value.device_id != device[0]:
+            raise ValueError(f"Array device must be same as the current device: "
+                             f"array device = {value.device_id} while current = {device[0]}")
+        return value._a
+    if isinstance(value, np.ndarray):
+        raise TypeError(_UNSUPPORTED)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_unwrap(v, device) for v in value)
+    if isinstance(value, dict):
+        return {k: _unwrap(v, device) for k, v in value.items()}
+    return value
+
+
+def _uploaded(key, device_id):
+    """An index (or value) for indexing: host arrays in it are uploaded, as CuPy does."""
+    if isinstance(key, np.ndarray):
+        TRANSFERS["from_host"] += 1
+        return key
+    if isinstance(key, tuple):
+        return tuple(_uploaded(k, device_id) for k in key)
+    return _unwrap(key, [device_id])
+
+
+def _wrap(value, device_id):
+    if isinstance(value, np.ndarray):
+        return DeviceArray(value, device_id)
+    if isinstance(value, np.generic):          # CuPy has no scalars: a 0-d array instead
+        return DeviceArray(np.asarray(value), device_id)
+    if isinstance(value, tuple):
+        return tuple(_wrap(v, device_id) for v in value)
+    if isinstance(value, list):
+        return [_wrap(v, device_id) for v in value]
+    return value
+
+
+class DeviceArray(np.lib.mixins.NDArrayOperatorsMixin):
+    """An array on simulated GPU `device_id`."""
+
+    __slots__ = ("_a", "device_id")
+
+    def __init__(self, a, device_id=0):
+        self._a = a
+        self.device_id = device_id
+
+    # -- NumPy's protocols: compute with NumPy on the unwrapped arrays ------------------------
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        device = [None]
+        args = _unwrap(inputs, device)
+        out = kwargs.get("out")
+        result = getattr(ufunc, method)(*args, **_unwrap(kwargs, device))
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        return _wrap(result, device[0])
+
+    def __array_function__(self, func, types, args, kwargs):
+        device = [None]
+        result = func(*_unwrap(args, device), **_unwrap(kwargs, device))
+        return _wrap(result, device[0])
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("Implicit conversion to a NumPy array is not allowed. Please use "
+                        "`.get()` to construct a NumPy array explicitly.")
+
+    # -- attributes and methods of the array: NumPy's, results kept on the device --------------
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            # NumPy reads memory through __array_interface__ / __array_struct__: a GPU array
+            # has neither, so every implicit conversion goes through __array__ and fails
+            raise AttributeError(name)
+        value = getattr(self._a, name)
+        if callable(value):
+            def method(*args, **kwargs):
+                device = [self.device_id]
+                return _wrap(value(*_unwrap(args, device), **_unwrap(kwargs, device)),
+                             self.device_id)
+            return method
+        return _wrap(value, self.device_id)
+
+    @property
+    def device(self):
+        return _Device(self.device_id)
+
+    @property
+    def shape(self):
+        return self._a.shape
+
+    @property
+    def dtype(self):
+        return self._a.dtype
+
+    @property
+    def ndim(self):
+        return self._a.ndim
+
+    @property
+    def size(self):
+        return self._a.size
+
+    def get(self):
+        TRANSFERS["to_host"] += 1
+        return self._a.copy()
+
+    # CuPy uploads host index arrays (and lists) and host values given to indexing itself
+    def __getitem__(self, key):
+        return _wrap(self._a[_uploaded(key, self.device_id)], self.device_id)
+
+    def __setitem__(self, key, value):
+        self._a[_uploaded(key, self.device_id)] = _uploaded(value, self.device_id)
+
+    def __len__(self):
+        return len(self._a)
+
+    def __iter__(self):
+        return (DeviceArray(np.asarray(v), self.device_id) for v in self._a)
+
+    # implicit syncs with the host, which CuPy allows and a test may want to count
+    def _sync(self):
+        TRANSFERS["sync"] += 1
+        return self._a
+
+    def __bool__(self):
+        return bool(self._sync())
+
+    def __float__(self):
+        return float(self._sync())
+
+    def __int__(self):
+        return int(self._sync())
+
+    def __index__(self):
+        return self._sync().__index__()
+
+    def __complex__(self):
+        return complex(self._sync())
+
+    def item(self):
+        return self._sync().item()
+
+    def tolist(self):
+        return self._sync().tolist()
+
+    def __repr__(self):
+        return f"DeviceArray({self._a!r}, device={self.device_id})"
+
+
+class _Device:
+    def __init__(self, id):
+        self.id = id
+
+
+class _Namespace:
+    """`xp` of the simulated device: NumPy's functions, results made on the current device."""
+
+    def __init__(self, owner):
+        self._owner = owner
+
+    def __getattr__(self, name):
+        value = getattr(np, name)
+        if callable(value) and not isinstance(value, type):
+            def function(*args, **kwargs):
+                device = [self._owner.current]
+                return _wrap(value(*_unwrap(args, device), **_unwrap(kwargs, device)),
+                             device[0])
+            return function
+        return value
+
+
+class SimulatedGPU:
+    """ember's backend interface (see ember/_backend.py) over `DeviceArray`."""
+
+    type = "cuda"
+    array_types = (DeviceArray,)
+
+    def __init__(self, count=1):
+        self.count = count
+        self.current = 0
+        self.xp = _Namespace(self)
+        self.seeds = []
+        self.random = np.random.RandomState(0)
+
+    def device_index(self, array):
+        return array.device_id
+
+    def device_count(self):
+        return self.count
+
+    def to_host(self, array):
+        return array.get()
+
+    def from_host(self, array, index=None):
+        if isinstance(array, DeviceArray):
+            raise TypeError("from_host expects a host array")
+        TRANSFERS["from_host"] += 1
+        return DeviceArray(np.array(array, copy=True), index or 0)
+
+    def scatter_add(self, target, index, values):
+        # cupyx.scatter_add reads its index and values as `target[index] = values` does
+        # (the same _scatter_op): host index arrays and host values are uploaded
+        np.add.at(target._a, _uploaded(index, target.device_id),
+                  _uploaded(values, target.device_id))
+
+    def as_strided(self, array, shape, strides):
+        # CuPy's strided views are writable (CuPy has no read-only arrays)
+        return DeviceArray(np.lib.stride_tricks.as_strided(array._a, shape, strides),
+                           array.device_id)
+
+    def synchronize(self, index=None):
+        pass
+
+    def seed(self, seed):
+        self.seeds.append(seed)
+        self.random = np.random.RandomState(seed % 2**32)
+
+    def draw(self, kind, n, dtype, a=0.0, b=1.0):
+        # the simulated GPU's generator: NumPy's RandomState, drawn on the device
+        a = a._a if type(a) is DeviceArray else a
+        return DeviceArray(backend.draw_with(self.random, kind, n, dtype, a, b), self.current)
+
+
+def install(count=1):
+    gpu = SimulatedGPU(count)
+    backend.install_cuda(gpu)
+    TRANSFERS.clear()
+    return gpu
+
+
+def uninstall():
+    backend.install_cuda(None)
+    backend._cuda = None          # look for a real GPU again next time
+
