@@ -77,6 +77,10 @@ class DeviceArray(np.lib.mixins.NDArrayOperatorsMixin):
     # -- NumPy's protocols: compute with NumPy on the unwrapped arrays ------------------------
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if getattr(np, ufunc.__name__, None) is not ufunc:
+            # CuPy maps NumPy's own ufuncs to its kernels; a Python-level ufunc
+            # (np.frompyfunc, np.vectorize) has no GPU counterpart
+            raise TypeError(f"no GPU kernel for the ufunc {ufunc.__name__!r}")
         device = [None]
         args = _unwrap(inputs, device)
         out = kwargs.get("out")

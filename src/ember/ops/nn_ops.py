@@ -176,13 +176,14 @@ def elu(input, alpha=1.0, scale=1.0, input_scale=1.0):
 
 _SQRT1_2 = 1 / math.sqrt(2.0)                        # M_SQRT1_2
 _2_SQRTPI = 2 / math.sqrt(math.pi)                   # M_2_SQRTPI
-_erf_elementwise = np.frompyfunc(math.erf, 1, 1)     # the C library's erf, one element at a time
 
 
 def _erf_array(x):
-    """erf of every element (NumPy has no erf; this is Python's `math.erf`, rounded once to
-    the array's dtype)."""
-    return _erf_elementwise(x).astype(x.dtype) if x.size else x.copy()
+    """erf of every element: the C library's erf (as `math.erf`, which `pointwise._erf64`
+    reproduces bit for bit in vectorised NumPy, so it runs on a GPU array too), rounded once
+    to the array's dtype."""
+    from .pointwise import _erf64
+    return _erf64(x.astype(np.float64)).astype(x.dtype) if x.size else x.copy()
 
 
 class ErfBackward0(Node):
