@@ -17,6 +17,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from workloads import _LeNetShape  # noqa: E402  (the CNN of workloads.cnn_step)
 
 
 def _child(system, device, steps, batch):
@@ -28,25 +30,12 @@ def _child(system, device, steps, batch):
     import numpy as np
     if device == "cuda" and not torch.cuda.is_available():
         return {"error": "no GPU for this system"}
-    nn, F = torch.nn, torch.nn.functional
-
-    class LeNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
-            self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
-            self.fc = nn.Linear(320, 10)
-
-        def forward(self, x):
-            x = F.relu(F.max_pool2d(self.conv1(x), 2))
-            x = F.relu(F.max_pool2d(self.conv2(x), 2))
-            return self.fc(x.view(-1, 320))
-
+    F = torch.nn.functional
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
     x = torch.tensor(rng.standard_normal((batch, 1, 28, 28)).astype(np.float32)).to(device)
     y = torch.tensor(rng.integers(0, 10, batch)).to(device)
-    model = LeNet().to(device)
+    model = _LeNetShape.build(torch).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
 
@@ -84,9 +73,12 @@ def main():
     rows = []
     for system, device in (("ember", "cuda"), ("ember", "cpu"), ("torch", "cuda"),
                            ("torch", "cpu")):
+        # one CPU thread per system, as in benchmarks/run.py (the CPU rows are a reference)
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   MKL_NUM_THREADS="1")
         out = subprocess.run([sys.executable, __file__, "--child", system, device,
                               "--steps", str(args.steps), "--batch", str(args.batch)],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, env=env)
         try:
             res = json.loads(out.stdout.strip().splitlines()[-1])
         except (IndexError, json.JSONDecodeError):
