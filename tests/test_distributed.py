@@ -281,6 +281,31 @@ def test_ddp_training_equals_one_process_on_the_concatenated_batches(tmp_path, s
 
 
 @needs_mpi
+def test_ddp_on_a_gpu_stages_gradients_through_the_host(tmp_path):
+    # the same run on the simulated GPU (tests/sim_gpu.py) must give the CPU run's bits
+    size, steps = 2, 3
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "gpu").mkdir()
+    launch("ddp_train.py", size, tmp_path / "cpu", steps)
+    launch("ddp_train.py", size, tmp_path / "gpu", steps, "gpu")
+    for cpu, gpu in zip(load_ranks(tmp_path / "cpu", size), load_ranks(tmp_path / "gpu", size)):
+        assert sorted(cpu) == sorted(gpu)
+        for key in cpu:
+            np.testing.assert_array_equal(gpu[key], cpu[key], err_msg=key)
+
+
+def test_collectives_refuse_gpu_tensors_clearly():
+    import sim_gpu
+    sim_gpu.install()
+    try:
+        t = ember.ones(2, device="cuda")
+        with pytest.raises(RuntimeError, match="collectives work on CPU tensors"):
+            ember.distributed.distributed_c10d._array(t)
+    finally:
+        sim_gpu.uninstall()
+
+
+@needs_mpi
 def test_ddp_find_unused_parameters_averages_with_zeros_for_ranks_that_skip_a_branch(tmp_path):
     size = 2
     launch("ddp_train.py", size, tmp_path, 1)

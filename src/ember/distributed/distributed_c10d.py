@@ -328,6 +328,11 @@ def _check_tensor_list(values, name):
 def _array(tensor):
     """The tensor's own array, which MPI reads and writes in place."""
     array = tensor._data
+    if type(array) is not np.ndarray:
+        # MPI here moves host memory (a CUDA-aware MPI is not assumed); DDP stages GPU
+        # gradients through the host itself, explicit collectives leave it to the program
+        raise RuntimeError(f"ember.distributed collectives work on CPU tensors, got a tensor "
+                           f"on {tensor.device}: call .cpu() first and copy the result back")
     if not array.flags.c_contiguous:
         raise RuntimeError("Tensors must be contiguous")
     return array

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ... import distributed as dist
+from ... import _backend, distributed as dist
 from ..._tensor import Tensor
 from ...autograd import engine, grad_mode
 from ...autograd.graph import AccumulateGrad
@@ -127,12 +127,18 @@ class DistributedDataParallel(Module):
 
 def _broadcast_from_rank0(tensor):
     with grad_mode.no_grad():
-        if tensor._data.flags.c_contiguous:
+        if type(tensor._data) is np.ndarray and tensor._data.flags.c_contiguous:
             dist.broadcast(tensor, 0)
         else:
-            values = Tensor._make(np.ascontiguousarray(tensor._data))
+            # a strided view, or a GPU tensor: broadcast a contiguous host copy, copy it back
+            values = Tensor._make(np.ascontiguousarray(_on_host(tensor._data)))
             dist.broadcast(values, 0)
             tensor._data[...] = values._data
+
+
+def _on_host(array):
+    """A GPU array's values on the host (MPI moves host memory); host arrays as they are."""
+    return array if type(array) is np.ndarray else _backend.of(array).to_host(array)
 
 
 def _check_same_shapes(group, parameters):
@@ -258,7 +264,7 @@ class _Reducer:
             view.fill(0)
         else:
             # dividing while copying saves a pass: the allreduce's sum is then the average
-            np.multiply(parameter._grad._data, 1 / self.world_size, out=view,
+            np.multiply(_on_host(parameter._grad._data), 1 / self.world_size, out=view,
                         casting="unsafe")
         bucket.pending -= 1
         # Collectives must start in the same order on every rank, whatever order gradients
@@ -291,7 +297,8 @@ class _Reducer:
                     continue          # no rank produced a gradient: .grad stays as it was
                 average = bucket.view(position, parameter)
                 if parameter._grad is None:
-                    parameter._grad = Tensor._make(average.copy())
+                    parameter._grad = Tensor._make(
+                        _backend.move(average.copy(), *_backend.resolve(parameter.device)))
                 else:
                     parameter._grad._data[...] = average
                     parameter._grad._bump_version()
