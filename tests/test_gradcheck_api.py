@@ -343,6 +343,7 @@ CASES = {
     "view_as": (lambda T, a, b: a.view_as(b) * b, [_u((6,)), _u((2, 3))]),
     "reshape_view": (lambda T, a: a.reshape(3, 2), [_u((2, 3))]),
     "reshape_copy": (lambda T, a: a.t().reshape(-1), [_u((2, 3))]),
+    "reshape_alias": (lambda T, a: a.t().reshape(3, 1, 2), [_u((2, 3))]),
     "reshape_as": (lambda T, a, b: a.reshape_as(b), [_u((6,)), Const(_u((3, 2)))]),
     "flatten": (lambda T, a: a.flatten(), [_u((2, 3, 2))]),
     "flatten_partial": (lambda T, a: a.flatten(1), [_u((2, 3, 2))]),

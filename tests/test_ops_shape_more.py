@@ -553,3 +553,19 @@ DTYPE_OPS = {
 def test_dtypes(op, dtype):
     from helpers import sample
     compare(DTYPE_OPS[op], [sample((3, 4), dtype, _rng(7))])
+
+
+def test_reshape_records_pytorchs_nodes():
+    # view of a contiguous input, alias of a non-contiguous viewable one, clone + unsafe view
+    # for a copy: the names learners see in grad_fn
+    import torch as real_torch
+    import ember as em
+
+    def names(T):
+        x = T.ones(2, 3, requires_grad=True)
+        outs = [x.reshape(6), x.t().reshape(3, 1, 2), x.t().reshape(-1), x[:, :2].reshape(4),
+                x.t().flatten()]
+        chain = [type(o.grad_fn).__name__ for o in outs]
+        copy = outs[2].grad_fn.next_functions[0][0]
+        return chain + [type(copy).__name__, type(copy.next_functions[0][0]).__name__]
+    assert names(em) == names(real_torch)

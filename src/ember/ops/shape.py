@@ -139,6 +139,11 @@ class UnsafeViewBackward0(ViewBackward0):
     """Same rule as its base class; PyTorch names this variant separately."""
 
 
+class ReshapeAliasBackward0(ViewBackward0):
+    """`reshape` of a non-contiguous tensor that is still a view (PyTorch's `_reshape_alias`);
+    the same rule as a view."""
+
+
 def view(input, *shape):
     """The same storage seen with another shape (which must fit its strides)."""
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
@@ -165,21 +170,28 @@ def _view_dtype(input, dt):
 
 
 def reshape(input, *shape):
-    """Like `view` when the strides allow it, otherwise a copy."""
+    """Like `view` when the strides allow it, otherwise a copy. PyTorch's graph shows which:
+    ViewBackward0 for a contiguous input, ReshapeAliasBackward0 for a non-contiguous one that
+    can still be viewed, and for a copy CloneBackward0 (into contiguous memory) followed by
+    UnsafeViewBackward0."""
     x = input._data
     shape = _infer_shape(_shape_args(shape), x.size)
     array = x.reshape(shape)
     is_view = np.shares_memory(array, x) if x.size else True
+    if not is_view:
+        if not _recording(input):
+            return Tensor._make(array)
+        copied = clone(input)                     # the copy reshape makes, as its own node
+        node = UnsafeViewBackward0(copied)
+        node.shape = x.shape
+        out = Tensor._make(copied._data.reshape(shape))
+        out._requires_grad, out._grad_fn = True, node
+        return out
     node = None
     if _recording(input):
-        node = (ViewBackward0 if is_view else UnsafeViewBackward0)(input)
+        node = (ViewBackward0 if x.flags.c_contiguous else ReshapeAliasBackward0)(input)
         node.shape = x.shape
-    if is_view:
-        return _as_view(input, array, node, lambda t: reshape(t, shape))
-    out = Tensor._make(array)
-    if node is not None:
-        out._requires_grad, out._grad_fn = True, node
-    return out
+    return _as_view(input, array, node, lambda t: reshape(t, shape))
 
 
 def flatten(input, start_dim=0, end_dim=-1):

@@ -26,7 +26,7 @@ Tensor = _tensor.Tensor
 _UNKNOWN = object()          # a constant whose value the graph did not keep
 _SHAPE_ATTR_OPS = {          # ops whose `node.shape` is the shape of their (single) input
     "SumBackward0", "SumBackward1", "MeanBackward0", "MeanBackward1", "ViewBackward0",
-    "UnsafeViewBackward0", "SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2",
+    "UnsafeViewBackward0", "ReshapeAliasBackward0", "SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2",
     "ExpandBackward0", "SelectBackward0", "SliceBackward0", "AliasBackward0",
     "IndexBackward0", "UnsqueezeBackward0"}
 

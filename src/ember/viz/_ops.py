@@ -355,8 +355,8 @@ def _shape_op(name, symbol, expr, rule, tensor_rule, forward=None):
 
 _RESHAPE = _t("reshaping moves no number: dL/da = dL/dout reshaped back to a's shape",
               "改变形状不改变数值：dL/da = 把 dL/dout 变回 a 的形状")
-for _name in ("ViewBackward0", "UnsafeViewBackward0", "SqueezeBackward0", "SqueezeBackward1",
-              "SqueezeBackward2", "UnsqueezeBackward0"):
+for _name in ("ViewBackward0", "UnsafeViewBackward0", "ReshapeAliasBackward0",
+              "SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2", "UnsqueezeBackward0"):
     _shape_op(_name, "view", lambda n, node: f"{n[0]}.view(...)", _RESHAPE,
               "{g} reshaped to {shape0}")
 _PERMUTE = _t("a transpose only reorders dims: dL/da = dL/dout with the dims put back",
