@@ -1383,29 +1383,34 @@ class LinalgVectorNormBackward0(Node):
         return self._apply(grad, x, norm)
 
     def _apply(self, grad, x, norm):
-        p = self.ord
-        if not self.keepdim and x._data.ndim:
-            for d in self.dims:                     # ascending: re-insert the reduced dims
-                grad = grad.unsqueeze(d)
-                norm = norm.unsqueeze(d)
-        if p == 0:
-            return (None,)
-        if p == 1:
-            return (x.sign() * grad,)
-        if p == 2:
-            return (grad * _pw.where(norm == 0, 0.0, x / norm),)
-        if _math.isinf(p):
-            magnitude = x.abs()
-            mask = (magnitude == norm) | (magnitude != magnitude)
-            return (x.sign() * ((grad / mask.sum(self.dims, keepdim=True)) * mask),)
-        if p < 1:
-            scaled = x.sign() * _pw.where(x == 0, 0.0, x.abs() ** (p - 1))
-            return (scaled * grad * norm ** (1 - p),)
-        if p < 2:
-            scaled = x.sign() * x.abs() ** (p - 1)
-        else:
-            scaled = x * x.abs() ** (p - 2)
-        return (scaled * _pw.where(norm == 0, 0.0, grad / norm ** (p - 1)),)
+        return (norm_backward(grad, x, self.ord, norm, self.dims, self.keepdim),)
+
+
+def norm_backward(grad, x, p, norm, dims, keepdim):
+    """d ||x||_p / dx times `grad`: PyTorch's norm_backward, operation for operation (so even
+    the signs of zeros agree); None for p = 0 (a count has no gradient). Also `dist`'s."""
+    if not keepdim and x._data.ndim:
+        for d in dims:                              # ascending: re-insert the reduced dims
+            grad = grad.unsqueeze(d)
+            norm = norm.unsqueeze(d)
+    if p == 0:
+        return None
+    if p == 1:
+        return x.sign() * grad
+    if p == 2:
+        return grad * _pw.where(norm == 0, 0.0, x / norm)
+    if _math.isinf(p):
+        magnitude = x.abs()
+        mask = (magnitude == norm) | (magnitude != magnitude)
+        return x.sign() * ((grad / mask.sum(dims, keepdim=True)) * mask)
+    if p < 1:
+        scaled = x.sign() * _pw.where(x == 0, 0.0, x.abs() ** (p - 1))
+        return scaled * grad * norm ** (1 - p)
+    if p < 2:
+        scaled = x.sign() * x.abs() ** (p - 1)
+    else:
+        scaled = x * x.abs() ** (p - 2)
+    return scaled * _pw.where(norm == 0, 0.0, grad / norm ** (p - 1))
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -1418,10 +1423,16 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     data = x._data if dt is None else x._data.astype(dt.np)
     dims = _norm_dims(dim, data.ndim)
     p = float(ord)
-    if _math.isinf(p) and any(data.shape[d] == 0 for d in dims) or (
-            _math.isinf(p) and data.size == 0):
-        raise RuntimeError(f"linalg.vector_norm cannot compute the {'-' if p < 0 else ''}inf norm "
-                           "on an empty tensor because the operation does not have an identity")
+    if _math.isinf(p):                          # max/min of nothing: PyTorch's two errors
+        name = "inf" if p > 0 else "-inf"
+        if data.size == 0 and (dim is None or (isinstance(dim, (tuple, list)) and not dim)):
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on an empty "
+                               "tensor because the operation does not have an identity")
+        for raw in ([dim] if isinstance(dim, int) else list(dim or ())) if data.ndim else ():
+            if data.shape[_wrap_dim(raw, data.ndim)] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on the "
+                                   f"dimension {raw}because this dimension is empty and the "
+                                   "operation does not have an identity")
     axis = dims if data.ndim else None
     magnitude = np.abs(data)
     acc = np.float64 if magnitude.dtype != np.float64 else np.float64

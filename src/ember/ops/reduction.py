@@ -1156,90 +1156,10 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 # -- norm ---------------------------------------------------------------------------------------
 
 
-class LinalgVectorNormBackward0(Node):
-    def apply(self, grad):
-        a, result = self.saved
-        return (_norm_backward(grad, a, self.ord, result, self.axes, self.keepdim),)
-
-    _saved_self = property(lambda self: self.saved[0])
-    _saved_result = property(lambda self: self.saved[1])
-
-
-def _masked_zero(t, mask):
-    return _pw.where(mask, _pw.zeros_like_tensor(t), t)
-
-
-def _norm_backward(grad, a, p, norm, axes, keepdim):
-    """PyTorch's `norm_backward` (written with ember ops, so it is differentiable)."""
-    shape = a._data.shape
-    if not keepdim and a._data.ndim:
-        grad = _restore(grad, shape, axes, False)
-        norm = _restore(norm, shape, axes, False)
-    if p == 0:
-        return _pw.zeros_like_tensor(a) * grad.sum()
-    if p == 1:
-        return _pw.sgn(a) * grad
-    if p == 2:
-        return grad * _masked_zero(a / norm, norm == 0)
-    if _math.isinf(p):
-        absolute = _pw.abs(a)
-        mask = _pw.logical_or(absolute == norm, _pw.isnan(absolute))
-        return _pw.sgn(a) * ((grad / sum(mask, axes if a._data.ndim else None,
-                                         keepdim=True)) * mask)
-    if p < 1:
-        scaled = _pw.sgn(a) * _masked_zero(_pw.pow(_pw.abs(a), p - 1), a == 0)
-        return scaled * grad * _pw.pow(norm, 1 - p)
-    if p < 2:
-        scaled = _pw.sgn(a) * _pw.pow(_pw.abs(a), p - 1)
-        scale = _masked_zero(grad / _pw.pow(norm, p - 1), norm == 0)
-        return scaled * scale
-    scaled = a * _pw.pow(_pw.abs(a), p - 2)
-    scale = _masked_zero(grad / _pw.pow(norm, p - 1), norm == 0)
-    return scaled * scale
-
-
-def _vector_norm_values(x, p, axes, keepdim, dim):
-    w = np.abs(x.astype(_F64))
-    if p == 0:
-        return np.sum(w != 0, axis=axes, keepdims=keepdim).astype(_F64)
-    if _math.isinf(p):
-        name = "inf" if p > 0 else "-inf"
-        if x.size == 0 and (dim is None or (isinstance(dim, (tuple, list)) and not dim)):
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on an empty "
-                               "tensor because the operation does not have an identity")
-        for raw in ([dim] if isinstance(dim, (int, np.integer)) else list(dim or ())):
-            if x.shape[_wrap_dim(raw, x.ndim)] == 0:
-                raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on the "
-                                   f"dimension {raw}because this dimension is empty and the "
-                                   "operation does not have an identity")
-        return (np.max if p > 0 else np.min)(w, axis=axes, keepdims=keepdim)
-    if p == 1:
-        return np.sum(w, axis=axes, keepdims=keepdim)
-    if p == 2:
-        return np.sqrt(np.sum(w * w, axis=axes, keepdims=keepdim))
-    return np.sum(w ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
-
-
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
-    """`linalg.vector_norm`: the `ord`-norm of the elements over `dim` (all by default)."""
-    if dtype is not None:
-        x = x.to(_dtype.to_dtype(dtype))
-    data = x._data
-    if data.dtype.kind != "f":
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {x.dtype.scalar_name}")
-    axes = _axes(dim, data.ndim)
-    p = float(ord)
-    value = _vector_norm_values(data, p, axes, keepdim, dim) if data.ndim else np.abs(
-        data.astype(_F64)) if p != 0 else (data != 0).astype(_F64)
-    result = Tensor._make(as_array(value).astype(data.dtype))
-    if _recording(x):
-        node = LinalgVectorNormBackward0(x)
-        node.ord, node.axes, node.keepdim = p, axes, keepdim
-        node.save_for_backward(x)
-        node.save_output(result)
-        _record(result, node)
-    return result
+    """`linalg.vector_norm` (one implementation, in ops/linalg.py)."""
+    from .linalg import vector_norm as linalg_vector_norm
+    return linalg_vector_norm(x, ord, dim, keepdim, dtype=dtype)
 
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
@@ -2163,7 +2083,10 @@ class DistBackward0(_pw._Binary):
     def apply(self, grad):                          # the norm's gradient at a - b, and minus it
         a, b, result = self.saved
         diff = a - b
-        g = _norm_backward(grad, diff, self.p, result, tuple(range(diff._data.ndim)), False)
+        from .linalg import norm_backward
+        g = norm_backward(grad, diff, self.p, result, tuple(range(diff._data.ndim)), False)
+        if g is None:                               # p = 0: a count, zero gradient
+            g = _pw.zeros_like_tensor(diff)
         return self.fitted(g if self.wants[0] else None, -g if self.wants[1] else None)
 
 
