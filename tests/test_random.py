@@ -484,17 +484,46 @@ def test_randperm_60000():
     run_both(lambda m: [m.randperm(60000), m.randperm(60000, dtype=m.int32)], 0, "randperm")
 
 
+class _WordFeed:
+    """Stands in for a generator: hands out given words."""
+
+    def __init__(self, words):
+        self.words = np.asarray(words, np.uint32)
+
+    def _fill32(self, out):
+        out[...] = self.words[:out.shape[0]]
+        self.words = self.words[out.shape[0]:]
+        return out
+
+
+def _fisher_yates_loop(words, n):
+    perm = list(range(n))
+    for i, w in enumerate(np.asarray(words).tolist()):
+        j = i + w % (n - i)
+        perm[i], perm[j] = perm[j], perm[i]
+    return perm
+
+
 def test_randperm_vectorised_swaps_match_the_loop():
+    """The sort-and-pointer-jumping shuffle against the plain loop, on random words and on
+    adversarial ones: all self-swaps (word 0), many self-swaps, everything aimed at the last
+    position, long chains; sizes around the 32/64-bit key switch (n = 65536)."""
     rng = np.random.default_rng(0)
-    for n in (2, 3, 4, 7, 50, 600, 3000):
-        for _ in range(5):
-            target = np.arange(n - 1) + rng.integers(0, n - np.arange(n - 1))
-            if rng.random() < 0.3:
-                target = np.arange(n - 1) + (rng.random(n - 1) < 0.5) * (n - 1 - np.arange(n - 1))
-            perm = list(range(n))
-            for i, j in enumerate(target.tolist()):
-                perm[i], perm[j] = perm[j], perm[i]
-            assert R._apply_forward_swaps(target.astype(np.int64), n).tolist() == perm
+    sizes = list(range(2, 40)) + [50, 600, 3000, 65535, 65536, 65537, 100000]
+    for n in sizes:
+        steps = np.arange(n - 1)
+        cases = [rng.integers(0, 2 ** 32, n - 1), np.zeros(n - 1, np.int64),
+                 rng.integers(0, 3, n - 1), n - 1 - steps,            # always the last position
+                 np.where(rng.random(n - 1) < 0.5, 0, n - 1 - steps),
+                 np.full(n - 1, 1), np.full(n - 1, 2 ** 32 - 1)]
+        for words in cases[:3] if n > 5000 else cases:
+            words = np.asarray(words, np.int64).astype(np.uint32)
+            got = R._forward_shuffle(_WordFeed(words), n)
+            assert got.dtype == np.int64
+            assert got.tolist() == _fisher_yates_loop(words, n), n
+    # the per-thread buffers shrink nothing: a small n after a large one
+    words = rng.integers(0, 2 ** 32, 9).astype(np.uint32)
+    assert R._forward_shuffle(_WordFeed(words), 10).tolist() == _fisher_yates_loop(words, 10)
 
 
 # -- bernoulli, exponential and friends ------------------------------------------------------------
@@ -882,6 +911,126 @@ def test_uniform_fast_path_is_the_fused_result():
         if R._sum_is_exact(24, span, lo32):
             fast = (x.astype(np.float64) * float(span) + float(lo32)).astype(np.float32)
             assert np.array_equal(fast.view(np.int32), fused.view(np.int32)), (lo, hi)
+
+
+class _Word64Feed:
+    """Stands in for a generator: hands out given 64-bit draws."""
+
+    def __init__(self, draws):
+        self.draws = np.asarray(draws, np.uint64)
+
+    def _words64(self, n):
+        out, self.draws = self.draws[:n].copy(), self.draws[n:]
+        return out
+
+
+def _fused_uniform64(k, lo, hi):
+    """The reference: RN(k * 2**-53 * (hi - lo) + lo) rounded once (exact rationals), a value
+    equal to hi becoming lo."""
+    from fractions import Fraction
+    d = Fraction(hi - lo)
+    out = []
+    for kk in k.tolist():
+        v = float(Fraction(kk, 1 << 53) * d + Fraction(lo))
+        out.append(lo if v == hi else v)
+    return np.array(out, np.float64)
+
+
+def _uniform64_cases(rng, lo, hi, n_random):
+    """k values (< 2**53): random ones, both ends, powers of two, and k whose exact value lies
+    next to a midpoint between two doubles (where a double rounding goes wrong)."""
+    d = hi - lo
+    top = (1 << 53) - 1
+    ks = [rng.integers(0, 1 << 53, n_random), np.arange(40), top - np.arange(40),
+          np.int64(1) << np.arange(53)]
+    t = lo + d * rng.random(100)
+    ulp = np.spacing(np.abs(t))
+    for frac in (0.5, 0.25, 0.75):
+        kk = np.round((np.floor(t / ulp) * ulp + frac * ulp - lo) / (d * 2.0 ** -53))
+        for off in (-1, 0, 1):
+            kx = kk + off
+            ks.append(kx[(kx >= 0) & (kx <= top)])
+    return np.concatenate([np.asarray(x, np.float64) for x in ks]).astype(np.int64)
+
+
+UNIFORM64_BOUNDS = [
+    (-1.0, 1.0), (-1 / 28.0, 1 / 28.0), (0.0, 5.0), (-0.0, 0.1), (-1.0, 3.0),   # "shift"
+    (2.0, 5.0), (10.0, 11.0), (-3.0, 2.0), (1e6, 1e6 + 64),                     # "int"
+    (0.1, 5.0), (-0.3, 0.7), (2.5, 2.6), (1e-30, 1.0), (-1.0, 1e-30), (0.1, 1e9),
+    (-7.25, -7.1), (123.456, 1e4),                                              # "general"
+    (-1e-310, 1e-310), (5e-324, 1e-300), (-1e300, 1e300), (0.0, 5e-324),        # "exact"
+    # constructed so that p + lo is exactly halfway between two doubles and the product's
+    # tiny error decides the rounding: the unrepaired general kernel gets these wrong
+    (1610631359141833.0, 9855017380542028.0), (3229998420090929.0, 1.1027799634525166e+16),
+    (3178797495384167.0, 1.105203656647394e+16)]
+UNIFORM64_HARD_K = [8080936611831851, 6673214363088789, 6667849853781349]
+
+
+def test_uniform64_kernel_rounds_once():
+    """Every float64 uniform_ method ("shift", "int", "general" with its repaired lanes,
+    "exact") against exact rational rounding."""
+    rng = np.random.default_rng(11)
+    kinds = set()
+    for i, (lo, hi) in enumerate(UNIFORM64_BOUNDS):
+        kinds.add(R._uniform64_plan(lo, hi - lo)[0])
+        k = _uniform64_cases(rng, lo, hi, 300)
+        if i >= len(UNIFORM64_BOUNDS) - 3:
+            k = np.concatenate([k, [UNIFORM64_HARD_K[i - len(UNIFORM64_BOUNDS) + 3]]])
+        got = R._uniform64_array(_Word64Feed(k.astype(np.uint64) | (np.uint64(5) << 55)),
+                                 k.shape[0], lo, hi)       # the top 11 bits are ignored
+        want = _fused_uniform64(k, lo, hi)
+        assert np.array_equal(got.view(np.int64), want.view(np.int64)), (lo, hi)
+    assert kinds == {"shift", "int", "general", "exact"}
+
+
+def test_uniform64_general_repairs_the_halfway_cases():
+    """The general kernel alone (before repair) is wrong on the constructed halfway cases,
+    and flags each of them."""
+    for (lo, hi), k in zip(UNIFORM64_BOUNDS[-3:], UNIFORM64_HARD_K):
+        plan = R._uniform64_plan(lo, hi - lo)
+        assert plan[0] == "general"
+        out = np.empty(1)
+        flag = R._uniform64_general(np.array([float(k)]), out, lo, *plan[1:],
+                                    [np.empty(1) for _ in range(6)])
+        want = _fused_uniform64(np.array([k]), lo, hi)
+        assert out[0] != want[0] and flag is not None and flag[0]
+
+
+@pytest.mark.skipif(not hasattr(math, "fma") and platform.system() != "Linux",
+                    reason="needs a correctly rounded fma (math.fma or the C library's)")
+def test_uniform64_kernel_against_c_fma_many_bounds():
+    """Random and structured bounds, 20000 k each, against the C library's fma."""
+    if hasattr(math, "fma"):
+        fma = math.fma
+    else:
+        import ctypes
+        import ctypes.util
+        fma = ctypes.CDLL(ctypes.util.find_library("m")).fma
+        fma.restype = ctypes.c_double
+        fma.argtypes = [ctypes.c_double] * 3
+    rng = np.random.default_rng(12)
+    bounds = [tuple(sorted((rng.standard_normal(2) * 10.0 ** rng.integers(-9, 9, 2)).tolist()))
+              for _ in range(25)]
+    for _ in range(15):
+        b = float(rng.integers(1, 2 ** int(rng.integers(1, 54)))) * 2.0 ** int(rng.integers(-30, 30))
+        a = float(rng.integers(-2 ** 40, 2 ** 40)) * 2.0 ** int(rng.integers(-60, 10))
+        bounds += [tuple(sorted((a, b))), (-b, b)]
+    for lo, hi in bounds:
+        if not hi > lo:
+            continue
+        d = hi - lo
+        k = _uniform64_cases(rng, lo, hi, 20000)
+        got = R._uniform64_array(_Word64Feed(k.astype(np.uint64)), k.shape[0], lo, hi)
+        want = np.array([fma(kk * 2.0 ** -53, d, lo) for kk in k.tolist()])
+        want[want == hi] = lo
+        assert np.array_equal(got.view(np.int64), want.view(np.int64)), (lo, hi)
+
+
+@needs_avx2
+def test_uniform64_bounds_against_torch():
+    bounds = [b for b in UNIFORM64_BOUNDS if b[1] - b[0] < 1e300]
+    run_both(lambda m: [m.empty(n, dtype=m.float64).uniform_(a, b)
+                        for a, b in bounds for n in (1, 17, 9000)], 3, "uniform64")
 
 
 def test_out_argument_and_empty_sizes():

@@ -36,6 +36,7 @@ every one of them (see tests/test_random.py, `test_fast_fma_exhaustive`).
 import math
 import threading
 import warnings
+from fractions import Fraction
 
 import numpy as np
 
@@ -456,6 +457,166 @@ def _box_muller_blocks64(blocks, mean, std):
 
 
 # ================================================================================================
+# float64 uniform_(lo, hi): FMA64(x, hi - lo, lo) with x = k * 2**-53, without the general FMA
+# ================================================================================================
+#
+# The general `_fma64` costs about 30 NumPy passes plus allocations per value. Here the
+# multiplier d = hi - lo and the addend lo are constants and x = k * 2**-53 with k an integer
+# below 2**53, so `_uniform64_plan` picks, once per call, the cheapest exact method:
+# - "shift": lo == m * c exactly for an integer m in [-2**53, 1], c = d * 2**-53. Then
+#   x*d + lo == (k + m) * c, k + m is an exact double, and one multiply rounds once: the fused
+#   result. This is lo == 0, symmetric bounds (m = -2**52: nn.init's case) and more.
+# - "int": c = C * 2**-q and lo = L * 2**-q with integers such that k*C + L stays below 2**63:
+#   then x*d + lo == (k*C + L) * 2**-q, the int64 -> float64 cast rounds once (to nearest
+#   even, as every conversion instruction does by default), and the scaling is exact while
+#   q <= 1022. This covers d with few significant bits, such as (2, 5) or (10, 11).
+# - "general": the exact product error e (Dekker, with c split once in Python) and the exact
+#   sum error tl (TwoSum, or Fast2Sum when |lo| >= d) give th + (tl + e) == x*d + lo up to the
+#   rounding of v = tl + e. z = RN(th + v) is then the fused result except, possibly, where
+#   th + v lies exactly halfway between two doubles (proof in `_uniform64_general`); those
+#   lanes have a v with at most 3 significant bits, are flagged by a bit test and recomputed
+#   with `_fma64`.
+# - "exact": anything else (bounds near the ends of the float64 range, where the splits could
+#   overflow or underflow): Python integers, a value at a time.
+# Everything runs in per-thread buffers `_U64_LANES` values at a time (no large temporaries).
+
+_U64_LANES = 8192
+_MASK53 = np.uint64((1 << 53) - 1)
+_LOW50 = np.int64((1 << 50) - 1)
+_VELTKAMP = 134217729.0                           # 2**27 + 1
+
+
+class _Scratch64(threading.local):
+    """Per-thread float64 buffers of `_U64_LANES` lanes for the float64 uniform kernel."""
+
+    def __init__(self):
+        self.f = [np.empty(_U64_LANES, F64) for _ in range(6)]
+
+
+_scratch64 = _Scratch64()
+
+
+def _uniform64_plan(lo, d):
+    """How to compute RN(k * 2**-53 * d + lo) for every k < 2**53 (see above)."""
+    c = d * 2.0 ** -53
+    c_exact = c >= 2.0 ** -1022 and c * 2.0 ** 53 == d
+    if c_exact:
+        m = Fraction(lo) / Fraction(c)
+        if m.denominator == 1 and -(1 << 53) <= m <= 1:
+            return ("shift", int(m), c)
+    dn, dd = d.as_integer_ratio()
+    ln, ld = lo.as_integer_ratio()
+    cd = dd << 53                                 # c == dn / cd; both denominators are 2**j
+    q = max(cd, ld)
+    C, L = dn * (q // cd), ln * (q // ld)
+    if (q.bit_length() - 1 <= 1022 and abs(L) < 1 << 63
+            and abs(C * ((1 << 53) - 1) + L) < 1 << 63):
+        return ("int", C, L, 2.0 ** -(q.bit_length() - 1))
+    if c_exact and 2.0 ** -900 <= d <= 2.0 ** 900 and abs(lo) <= 2.0 ** 900:
+        t = _VELTKAMP * c                         # Veltkamp: c == ch + cl, 26 bits each
+        ch = t - (t - c)
+        return ("general", c, ch, c - ch, abs(lo) >= d)
+    # bounds near the ends of the range: x*d + lo == (k*A + B) / Q in integers, and Python's
+    # int / int is correctly rounded (subnormal results included)
+    return ("exact", dn * ld, ln * cd, cd * ld)
+
+
+def _uniform64_general(X, out, lo, c, ch, cl, fast_two_sum, f):
+    """out = RN(X*c + lo) for integer-valued doubles 0 <= X < 2**53, except in the lanes
+    returned (a boolean array, or None), which may be 1 ulp off and must be recomputed.
+
+    Why the others are exact (p = RN(X*c), e = X*c - p exactly, th = RN(p + lo),
+    tl = p + lo - th exactly, U = ulp(th), v = RN(tl + e), z = RN(th + v)):
+    - if th and p have opposite signs... precisely, if |th| < p/2, then lo is in (-2p, -p/2)
+      and p + lo is exact (Sterbenz), so tl = 0, v = e exactly and z = RN(X*c + lo);
+    - otherwise ulp(p) <= 2U, |e| <= U, |tl| <= U/2, so |v| <= 1.5U and v is a multiple of
+      g = ulp(v) <= 2**-52 U, with |tl + e - v| <= g/2. th + v is a multiple of g, and so is
+      every midpoint between two doubles within 1.5U of th (their spacing is at least U/2), so
+      unless th + v is such a midpoint, no midpoint lies within g/2 of it and rounding
+      th + (tl + e) gives z. A midpoint means v = j*U/4 with |j| <= 6: at most 3 significant
+      bits, which the returned mask (low 50 mantissa bits of v all zero) includes.
+    With 2**-900 <= c*2**53 <= 2**900 and |lo| <= 2**900 no step overflows or underflows."""
+    n = X.shape[0]
+    xh, xl, p, e, tl = (a[:n] for a in f[:5])
+    np.multiply(X, _VELTKAMP, out=xh)             # Veltkamp split of X (Dekker's product)
+    np.subtract(xh, X, out=xl)
+    xh -= xl
+    np.subtract(X, xh, out=xl)
+    np.multiply(X, c, out=p)
+    np.multiply(xh, ch, out=e)                    # e = ((xh*ch - p) + xh*cl + xl*ch) + xl*cl
+    e -= p
+    np.multiply(xh, cl, out=tl)
+    e += tl
+    np.multiply(xl, ch, out=tl)
+    e += tl
+    np.multiply(xl, cl, out=tl)
+    e += tl
+    th = out
+    np.add(p, lo, out=th)
+    if fast_two_sum:                              # |lo| >= d > p: tl = p - (th - lo)
+        np.subtract(th, lo, out=tl)
+        np.subtract(p, tl, out=tl)
+    else:                                         # TwoSum(p, lo)
+        bb = xh
+        np.subtract(th, p, out=bb)
+        np.subtract(th, bb, out=tl)
+        np.subtract(p, tl, out=tl)
+        np.subtract(lo, bb, out=bb)
+        tl += bb
+    tl += e                                       # v
+    th += tl                                      # z
+    low = xl.view(np.int64)
+    np.bitwise_and(tl.view(np.int64), _LOW50, out=low)
+    flag = low == 0
+    return flag if flag.any() else None
+
+
+def _uniform64_array(gen, n, lo, hi):
+    """n float64 uniforms: FMA64(U53, hi - lo, lo), a value equal to hi becoming lo."""
+    d = hi - lo
+    out = np.empty(n, F64)
+    if d == 0:                                    # FMA(x, 0, lo) == lo (or +0 for lo == -0.0)
+        gen._words64(n)
+        out[...] = lo
+        return out
+    plan = _uniform64_plan(lo, d)
+    kind = plan[0]
+    f = _scratch64.f
+    for i in range(0, n, _U64_LANES):
+        w = gen._words64(min(_U64_LANES, n - i))
+        L = w.shape[0]
+        w &= _MASK53
+        k = w.view(np.int64)
+        o = out[i:i + L]
+        if kind == "shift":
+            k += plan[1]
+            np.copyto(o, k, casting="unsafe")     # exact: |k + m| <= 2**53
+            o *= plan[2]
+        elif kind == "int":
+            if plan[1] != 1:
+                k *= plan[1]
+            k += plan[2]
+            np.copyto(o, k, casting="unsafe")     # the one rounding
+            o *= plan[3]                          # a power of two: exact
+        else:
+            X = f[5][:L]
+            np.copyto(X, k, casting="unsafe")     # exact: k < 2**53
+            flag = None
+            if kind == "general":
+                flag = _uniform64_general(X, o, lo, plan[1], plan[2], plan[3], plan[4], f)
+            else:                                 # exact rationals: slow, never common
+                A, B, Q = plan[1:]
+                o[...] = [(kk * A + B) / Q for kk in k.tolist()]
+            if flag is not None:
+                idx = np.flatnonzero(flag)
+                o[idx] = _fma64(X[idx] * 2.0 ** -53, d, lo)
+    # values are nondecreasing in k, so only the largest k can reach hi
+    if float(Fraction((1 << 53) - 1, 1 << 53) * Fraction(d) + Fraction(lo)) >= hi:
+        out[out == hi] = lo
+    return out
+
+
+# ================================================================================================
 # Array-level samplers: each returns a 1-D array of n values in fill order, drawn from `gen`
 # ================================================================================================
 
@@ -544,13 +705,9 @@ def _uniform_array(gen, n, np_dtype, low=0.0, high=1.0):
         part = F32 if np_dtype is C64 else F64
         return _uniform_array(gen, 2 * n, part, low, high).view(np_dtype)
     if np_dtype is F64:
-        x = gen._u53(n)
         if low == 0 and high == 1:
-            return x
-        lo, hi = float(low), float(high)
-        v = _fma64(x, hi - lo, lo)
-        v[v == hi] = lo
-        return v
+            return gen._u53(n)
+        return _uniform64_array(gen, n, float(low), float(high))
     x = gen._u24(n)
     lo, hi = np.float32(low), np.float32(high)
     if lo == 0 and hi == 1:
@@ -634,56 +791,95 @@ def _randperm_array(gen, n):
             perm[i] = perm[z]
             perm[z] = i
         return perm
+    return _forward_shuffle(gen, n)
+
+
+class _PermScratch(threading.local):
+    """Per-thread work arrays for `_forward_shuffle`, grown on demand and reused: a fresh array
+    above 128 KiB costs a page fault per 4 KiB page on first touch, more than the work."""
+
+    def __init__(self):
+        self.size = 0
+
+    def get(self, n):
+        if n > self.size:
+            self.size = n
+            self.iota = np.arange(n + 1, dtype=np.uint32)
+            self.u = [np.empty(n + 1, np.uint32) for _ in range(4)]
+            self.b = [np.empty(n + 1, np.bool_) for _ in range(2)]
+            self.p = [np.empty(n + 1, np.intp) for _ in range(2)]
+        return self
+
+
+_perm_scratch = _PermScratch()
+
+
+def _forward_shuffle(gen, n):
+    """randperm(n) for 2 <= n < 214748364: forward Fisher-Yates, step i swapping positions i
+    and t_i = i + (w_i mod (n - i)), resolved without a loop over the steps.
+
+    A self-swap (t_i == i) moves nothing and is dropped. Sorting the other steps by
+    (target, step) lists, for each position x, the steps j_1 < ... < j_r aimed at it (all
+    before x). Position x holds x until j_1, which takes it (out[j_1] = x) and leaves A[j_1],
+    the value its own position held just before step j_1; j_2 takes that, and so on, and
+    A[x] = A[j_r] (x itself if no step aimed at x). A[x] = A[W(x)] with W(x) = j_r < x is a
+    chain to smaller indices, resolved by pointer jumping (chains are short: about 13 links
+    at most for n = 60000, so 4-5 rounds)."""
     m = n - 1
-    steps = np.arange(m, dtype=I64)
-    z = gen._words32(m)
-    z %= (n - steps).astype(np.uint32)           # n < 2**31: the remainders in 32 bits
-    target = steps + z                            # step i swaps positions i and target[i]
-    if n <= 512:
-        perm = list(range(n))
-        for i, j in enumerate(target.tolist()):
-            perm[i], perm[j] = perm[j], perm[i]
-        return np.array(perm, dtype=I64)
-    return _apply_forward_swaps(target, n)
-
-
-def _apply_forward_swaps(target, n):
-    """The permutation that the swaps `perm[i] <-> perm[target[i]]`, i = 0, 1, ..., n - 2
-    (target[i] >= i), make of `arange(n)`, without a Python loop.
-
-    Position i is final after step i. Before step t, a position p >= t holds the value the
-    last earlier step aimed at p put there, that is the value position k held just before
-    step k (call it A[k]), or p itself if no earlier step aimed at p. So
-    `out[t] = A[k]` for the last k < t with target[k] == target[t] (else target[t]), and
-    `A[t] = A[k]` for the last k < t with target[k] == t (else t): chains of pointers to
-    smaller indices, resolved by pointer jumping."""
-    m = n - 1
-    steps = np.arange(m, dtype=I64)
-    bits = max(1, (m - 1).bit_length())           # a step index fits in `bits` bits
-    key = np.left_shift(target, bits)
+    s = _perm_scratch.get(n)
+    iota = s.iota
+    z = gen._fill32(s.u[0][:m])
+    z %= iota[n:1:-1]                             # n - i for step i
+    self_steps = np.flatnonzero(z == 0)
+    steps = iota[:m]
+    z += steps                                    # the targets, < n
+    bits = max(1, (m - 1).bit_length())
+    if n.bit_length() + bits <= 32:               # (target, step) packed in 32 bits
+        key = z
+        key <<= np.uint32(bits)
+    else:
+        key = z.astype(np.uint64)
+        key <<= np.uint64(bits)
     key |= steps
-    key.sort()                                    # grouped by target, steps ascending
-    st = key >> bits
-    order = np.bitwise_and(key, (1 << bits) - 1, out=key)
-    # the previous step with the same target, for each step
-    prev = np.empty(m, I64)
-    prev[order[0]] = -1
-    prev[order[1:]] = np.where(st[1:] == st[:-1], order[:-1], -1)
-    # A's pointers: the last step k < t aimed at t (the group of t, minus step t itself)
-    counts = np.bincount(st, minlength=n)
-    last = np.cumsum(counts) - 1
-    positions = np.arange(n, dtype=I64)
-    self_aimed = (counts > 0) & (order[np.maximum(last, 0)] == positions)
-    cand = last - self_aimed
-    ptr = np.where(counts > self_aimed, order[np.maximum(cand, 0)], positions)
-    while True:
-        nxt = ptr[ptr]
-        if np.array_equal(nxt, ptr):
+    key[self_steps] = key.dtype.type(n) << key.dtype.type(bits)   # sorted last, dropped
+    key.sort()
+    k = m - self_steps.shape[0]
+    if k == 0:                                    # every step swapped a position with itself
+        return np.arange(n, dtype=I64)
+    key = key[:k]
+    st = s.u[1][:k].view(np.int32)                # targets, grouped
+    np.right_shift(key, bits, out=st, casting="unsafe")
+    order = s.u[2][:k].view(np.int32)             # steps, ascending within a group
+    np.bitwise_and(key, (1 << bits) - 1, out=order, casting="unsafe")
+    first = s.b[0][:k]                            # first step of its group
+    first[0] = True
+    np.not_equal(st[1:], st[:-1], out=first[1:])
+    # W(x) for each aimed-at x: the group's last step. Other steps write to a spare slot n.
+    # (blends by arithmetic: copyto(where=) is several times slower)
+    idx = s.u[3][:k].view(np.int32)
+    np.subtract(st, n, out=idx)
+    idx[:-1] *= first[1:]
+    idx += n
+    ptr, nxt = s.p[0][:n + 1], s.p[1][:n + 1]
+    np.copyto(ptr, iota[:n + 1])
+    ptr[idx] = order
+    ptr, nxt = ptr[:n], nxt[:n]
+    while True:                                   # pointer jumping to the chain roots
+        np.take(ptr, ptr, out=nxt)
+        if (nxt == ptr).all():
             break
-        ptr = nxt
+        ptr, nxt = nxt, ptr
+    A = ptr
+    val = idx                                     # the value each step takes
+    val[0] = 0
+    np.take(A, order[:-1], out=val[1:])
+    np.subtract(st, val, out=st)                  # st is not needed after this
+    st *= first
+    val += st
     out = np.empty(n, I64)
-    out[:m] = np.where(prev >= 0, ptr[prev], target)
-    out[m] = ptr[m]
+    out[order] = val
+    out[self_steps] = A[self_steps]
+    out[m] = A[m]
     return out
 
 
