@@ -1171,3 +1171,39 @@ def test_uniform_large_chunks():
     run_both(lambda m: [m.empty(40000).uniform_(-0.1, 0.1), m.empty(40000).uniform_(1, 3),
                         m.empty(33000, dtype=m.float16).uniform_(-2, 2),
                         m.empty(40000, dtype=m.float64).uniform_(-1, 1)], 6, "uniform large")
+
+
+def test_fma64_is_exact_at_extreme_magnitudes():
+    # Dekker's split overflows near 2**996 and its error terms underflow near 2**-969: those
+    # lanes must still round once, like the C library's fma (reference: exact fractions)
+    import math
+    from fractions import Fraction
+    from ember._random_ops import _fma64
+
+    def exact(a, b, c):
+        value = Fraction(a) * Fraction(b) + Fraction(c)
+        if value == 0:
+            return a * b + c
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+
+    rng = np.random.default_rng(11)
+    for scale in (1e300, 2.0 ** 1000, 1e-300, 1e-310, 5e-324):
+        for sa, sb, sc in ((scale, 1, scale), (1, scale, 1), (scale, scale, 1), (1, 1, scale)):
+            a, b, c = (rng.standard_normal(200) * s for s in (sa, sb, sc))
+            with np.errstate(all="ignore"):
+                got = _fma64(a, b, c)
+                want = np.array([exact(x, y, z) for x, y, z in zip(a, b, c)])
+            same = (got.view(np.uint64) == want.view(np.uint64)) | (np.isnan(got) & np.isnan(want))
+            assert same.all(), (scale, sa, sb, sc)
+
+
+@pytest.mark.parametrize("mean, std", [(0.0, 1e306), (1e300, 1e300), (0.0, 1e-310), (5.0, 1e-300)])
+def test_float64_normal_with_extreme_mean_and_std_matches_torch(mean, std):
+    torch.manual_seed(3)
+    expected = torch.empty(40, dtype=torch.float64).normal_(mean, std).numpy()
+    ember.manual_seed(3)
+    got = ember.empty(40, dtype=ember.float64).normal_(mean, std).numpy()
+    assert got.tobytes() == expected.tobytes()

@@ -137,7 +137,35 @@ def _fma64(a, b, c):
     zero = z == 0
     if zero.any():                                # an exact zero takes the sign of RN(p + c)
         z = np.where(zero, p + c, z)
+    # Dekker's split overflows above ~2**996 and the error terms go subnormal below ~2**-969:
+    # such lanes (rare: astronomically large or tiny arguments) are redone exactly
+    extreme = ~(np.abs(p) < _FMA_HIGH) | ~(np.abs(c) < _FMA_HIGH) | (
+        (np.abs(p) < _FMA_LOW) & (a != 0) & (b != 0))
+    extreme |= ~(np.abs(a) < _FMA_HIGH) | ~(np.abs(b) < _FMA_HIGH)
+    if extreme.any():
+        z = np.array(z, dtype=F64)
+        idx = np.flatnonzero(extreme)
+        flat, fa, fb, fc = z.reshape(-1), a.reshape(-1), b.reshape(-1), c.reshape(-1)
+        for i in idx.tolist():
+            flat[i] = _fma_exact(float(fa[i]), float(fb[i]), float(fc[i]))
     return z
+
+
+_FMA_HIGH = 2.0 ** 995
+_FMA_LOW = 2.0 ** -960
+
+
+def _fma_exact(a, b, c):
+    """a*b + c rounded once, in exact rational arithmetic (the slow path of `_fma64`)."""
+    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)):
+        return a * b + c                          # inf/nan: no rounding question
+    exact = Fraction(a) * Fraction(b) + Fraction(c)
+    if exact == 0:
+        return a * b + c                          # the sign of an exact zero: RN(a*b + c)'s
+    try:
+        return float(exact)                       # Fraction -> float rounds correctly
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
 
 
 # ================================================================================================
