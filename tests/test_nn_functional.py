@@ -462,3 +462,25 @@ def test_gradcheck(name):
 def test_gradgradcheck(name):
     fn, inputs = GRADCHECK[name]
     assert gradgradcheck(fn, tuple(inputs()))
+
+
+@pytest.mark.parametrize("call", [
+    lambda T, x: T.softmax(x, 1),
+    lambda T, x: T.softmax(x, dim=0, dtype=T.float64),
+    lambda T, x: x.softmax(-1),
+    lambda T, x: x.log_softmax(dim=1, dtype=T.float64),
+    lambda T, x: T.log_softmax(x, 0),
+    lambda T, x: T.dropout(x, 0.5, False),
+])
+def test_softmax_and_dropout_in_the_torch_and_tensor_namespaces(call):
+    values = np.random.default_rng(5).standard_normal((3, 4)).astype(np.float32)
+    results = []
+    for T in (torch, ember):
+        x = T.tensor(values, requires_grad=True)
+        out = call(T, x)
+        results.append((out.detach().numpy(), str(out.dtype), type(out.grad_fn).__name__))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-6, atol=1e-7)
+    assert results[1][1:] == results[0][1:]
+    for T in (torch, ember):
+        with pytest.raises(TypeError):
+            T.softmax(T.ones(2))

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from ._tensor import Tensor
-from .ops import inplace, linalg, pointwise as pw, reduction, shape
+from .ops import inplace, linalg, nn_ops, pointwise as pw, reduction, shape
 
 
 def _comparison_method(op):
@@ -146,7 +146,7 @@ T.copy_ = inplace.copy_
 
 # Ops modules may also declare their methods next to the ops: `METHODS = {"name": function}`,
 # and in-place forms as `INPLACE = {"name_": out_of_place_function}`.
-for _module in (pw, reduction, shape, linalg, inplace):
+for _module in (pw, reduction, shape, linalg, inplace, nn_ops):
     for _name, _function in getattr(_module, "METHODS", {}).items():
         setattr(T, _name, _function)
     for _name, _function in getattr(_module, "INPLACE", {}).items():

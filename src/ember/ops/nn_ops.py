@@ -438,15 +438,18 @@ class SoftmaxBackward0(Node):
         return (y * (grad - _sum(grad * y, self.dim, keepdim=True)),)
 
 
-def softmax(input, dim):
+def softmax(input, dim, dtype=None):
     """`exp(x) / sum(exp(x))` along `dim`, computed as `exp(x - max) * (1 / sum)` so that
-    large inputs do not overflow.
+    large inputs do not overflow (in `dtype` when given). Also `torch.softmax` and
+    `Tensor.softmax`, where `dim` must be given (only F.softmax guesses it).
 
     >>> import ember
     >>> from ember.ops.nn_ops import softmax
     >>> softmax(ember.tensor([1.0, 1.0]), 0)
     tensor([0.5000, 0.5000])
     """
+    if dtype is not None:
+        input = input.to(dtype)
     x, axis = _softmax_input(input, dim, "softmax_lastdim_kernel_impl")
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     value = e * (1 / np.sum(e, axis=axis, keepdims=True))
@@ -465,9 +468,11 @@ class LogSoftmaxBackward0(Node):
         return (grad - exp(y) * _sum(grad, self.dim, keepdim=True),)
 
 
-def log_softmax(input, dim):
+def log_softmax(input, dim, dtype=None):
     """`log(softmax(x))` along `dim`, computed as `x - max - log(sum(exp(x - max)))` (stable
-    for large and very negative inputs alike)."""
+    for large and very negative inputs alike); also `torch.log_softmax`/`Tensor.log_softmax`."""
+    if dtype is not None:
+        input = input.to(dtype)
     x, axis = _softmax_input(input, dim, "log_softmax_lastdim_kernel_impl")
     m = np.max(x, axis=axis, keepdims=True)
     log_sum = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
@@ -1163,3 +1168,16 @@ def cat_1d(tensors):
         node.sizes = [t._data.shape[0] for t in tensors]
         _attach(result, node)
     return result
+
+
+# -- the torch.* and Tensor spellings of a few nn.functional ops ---------------------------------
+
+
+def dropout(input, p, train):
+    """`torch.dropout(input, p, train)`: F.dropout with PyTorch's positional `train`."""
+    from ..nn.functional import dropout as functional_dropout
+    return functional_dropout(input, p, train)
+
+
+# Tensor methods (bound by _methods.py).
+METHODS = {"softmax": softmax, "log_softmax": log_softmax}
