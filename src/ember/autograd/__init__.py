@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import _tensor
-from . import functional, graph
+from . import engine, functional, graph
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .function import Function, once_differentiable
@@ -147,6 +147,10 @@ def Variable(data, requires_grad=False, volatile=False):
     if requires_grad:
         data.requires_grad_(True)
     return data
+
+
+# PyTorch's spelling of end-of-backward callbacks: `Variable._execution_engine.queue_callback`
+Variable._execution_engine = engine._ExecutionEngine()
 
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",

@@ -27,6 +27,12 @@ def queue_callback(callback):
     _final_callbacks.append(callback)
 
 
+class _ExecutionEngine:
+    """What PyTorch code reaches as `torch.autograd.Variable._execution_engine`."""
+
+    queue_callback = staticmethod(queue_callback)
+
+
 def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
                  only_leaves=None):
     """Backpropagate `root_grads` into the graph through the edges `roots` ((node, output_nr)

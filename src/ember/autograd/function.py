@@ -31,12 +31,19 @@ class BackwardCFunction(Node):
     _materialize_grads = True
     _non_differentiable = ()
     _dirty = ()
+    _to_save = None
     needs_input_grad = ()
 
     def name(self):
         return type(self).__name__
 
     # -- what forward tells ctx ------------------------------------------------------------
+
+    def save_for_backward(self, *tensors):
+        """Keep these for `backward` (`ctx.saved_tensors`). As in PyTorch they are saved once
+        forward has returned: their versions are taken then, and saved-tensor hooks see the
+        outputs already attached to this node."""
+        self._to_save = tensors
 
     @property
     def saved_tensors(self):
@@ -179,6 +186,8 @@ class Function(metaclass=FunctionMeta):
                 else:
                     out._custom_function_view = cls.__name__
             out._requires_grad, out._grad_fn, out._output_nr = True, ctx, i
+        if ctx._to_save is not None:
+            Node.save_for_backward(ctx, *ctx._to_save)
         return tuple(outs) if is_tuple else outs[0]
 
 

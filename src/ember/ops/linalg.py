@@ -21,7 +21,9 @@ def _check_same_dtype(a, b, name):
 def _record(result, node_cls, a, b):
     if grad_mode.enabled and (a._requires_grad or b._requires_grad):
         node = node_cls(a, b)
-        node.save_for_backward(a, b)
+        # as PyTorch: d/da needs only b and d/db only a, so save only what will be used
+        node.save_for_backward(a if node.needs_grad(1) else None,
+                               b if node.needs_grad(0) else None)
         result._requires_grad, result._grad_fn = True, node
     return result
 
@@ -69,6 +71,8 @@ def mv(input, vec):
 
 
 class MmBackward0(Node):
+    _pack_order = (1, 0)          # PyTorch saves mat2 first (saved_tensors_hooks order)
+
     def apply(self, grad):                          # d(A B) = (grad B^T, A^T grad)
         a, b = self.saved
         return (mm(grad, b.t()) if self.needs_grad(0) else None,
@@ -90,6 +94,7 @@ def mm(input, mat2):
 
 
 class BmmBackward0(Node):
+    _pack_order = (1, 0)          # PyTorch saves mat2 first (saved_tensors_hooks order)
 
     def apply(self, grad):                          # batched: the same rule per matrix
         a, b = self.saved
