@@ -21,13 +21,6 @@ from helpers import raised, same_error  # noqa: E402
 # -- helpers ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _grad_mode_restored():
-    """A failing test must not leave either library with grad mode switched off."""
-    yield
-    torch.set_grad_enabled(True)
-    ember.set_grad_enabled(True)
-
 
 def assert_same(e, t):
     """ember tensor `e` equals torch tensor `t`: dtype, shape and every bit of every value."""

@@ -16,12 +16,6 @@ torch = pytest.importorskip("torch")
 from helpers import raised, same_error  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _grad_mode_restored():
-    yield
-    torch.set_grad_enabled(True)
-    ember.set_grad_enabled(True)
-
 
 # -- helpers ---------------------------------------------------------------------------------
 

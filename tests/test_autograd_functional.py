@@ -20,12 +20,6 @@ from helpers import raised, same_error as _same_error  # noqa: E402
 same_error = functools.partial(_same_error, exact=True)
 
 
-@pytest.fixture(autouse=True)
-def _grad_mode_restored():
-    yield
-    torch.set_grad_enabled(True)
-    ember.set_grad_enabled(True)
-
 
 def assert_tree(e, t, path="result"):
     if torch.is_tensor(t):

@@ -23,12 +23,6 @@ torch = pytest.importorskip("torch")
 from helpers import raised  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _grad_mode_restored():
-    yield
-    torch.set_grad_enabled(True)
-    ember.set_grad_enabled(True)
-
 
 def assert_tree(e, t, path="result", rtol=1e-10, atol=1e-12):
     if torch.is_tensor(t):
