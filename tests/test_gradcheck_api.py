@@ -27,12 +27,6 @@ from ember.autograd.graph import Node
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture(autouse=True)
-def _grad_mode_restored():
-    yield
-    torch.set_grad_enabled(True)
-    ember.set_grad_enabled(True)
-
 
 def tensor(T, values, requires_grad=False):
     return T.tensor(np.asarray(values, dtype=np.float64), dtype=T.float64,
@@ -665,6 +659,10 @@ CASES = {
     "acosh": (lambda T, a: a.acosh(), [_u((2, 3), 1.2, 3.0)]),
     "sinh_cosh": (lambda T, a: (a.sinh(), T.cosh(a)), [_u((2, 3))]),
     "erf_erfc": (lambda T, a: (a.erf(), T.erfc(a)), [_u((2, 3))]),
+    "gamma_family": (lambda T, a: (a.lgamma(), T.digamma(a), T.polygamma(2, a),
+                                   a.clone().polygamma_(1), T.mvlgamma(a + 1, 3)),
+                     [_u((2, 3), 0.3, 3.0)]),
+    "erfinv": (lambda T, a: (a.erfinv(), T.erfinv(a * 0.5)), [_u((2, 3), -0.9, 0.9)]),
     "atan2": (lambda T, a, b: T.atan2(a, b), [_u((3, 1)), _u((4,), away=0.3)]),
     "hypot": (lambda T, a, b: T.hypot(a, b), [_u((3, 1), away=0.2), _u((4,), away=0.2)]),
     "logaddexp": (lambda T, a, b: (T.logaddexp(a, b), T.logaddexp2(a, b)),
@@ -732,6 +730,14 @@ CASES = {
                            [_u((3, 4))]),
     "logit_sinc": (lambda T, a: (T.logit(a), a.logit(eps=0.2), T.sinc(a)), [_u((2, 3), 0.1, 0.9)]),
     "mode": (lambda T, a: a.mode(1)[0], [_u((3, 4))]),
+    "quantile": (lambda T, a, q: (T.quantile(a, 0.3, dim=1), a.quantile(q, interpolation="lower"),
+                                  T.quantile(a, q, dim=0, keepdim=True),
+                                  a.nanquantile(q, 1, interpolation="midpoint"),
+                                  T.nanquantile(a, q)),
+                 [_u((3, 4)), _fixed([0.2, 0.55])]),
+    "cov_corrcoef": (lambda T, a, w: (T.cov(a), a.cov(aweights=w, correction=0),
+                                      T.cov(a[0], aweights=w), T.corrcoef(a)),
+                     [_u((3, 5)), _pos((5,))]),
     "logcumsumexp": (lambda T, a: (a.logcumsumexp(1), T.logcumsumexp(a, 0)), [_u((3, 4))]),
     "dist": (lambda T, a, b: (T.dist(a, b), a.dist(b, 1), T.dist(a, b, 3)),
              [_u((3, 4)), _u((4,))]),

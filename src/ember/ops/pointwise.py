@@ -194,6 +194,8 @@ def rsub(input, other, alpha=1):
 
 
 class MulBackward0(_Binary):
+    _pack_order = (1, 0)          # PyTorch saves `other` first (saved_tensors_hooks order)
+
     def apply(self, grad):                          # d(a*b) = (b, a)
         a, b = self.saved
         return self.fitted(grad * b if self.wants[0] else None,
@@ -229,6 +231,8 @@ def mul(input, other, *, out=None):
 
 
 class DivBackward0(_Binary):
+    _pack_order = (1, 0)          # PyTorch saves `other` first (saved_tensors_hooks order)
+
     def apply(self, grad):                          # d(a/b) = (1/b, -a/b^2)
         a, b = self.saved
         return self.fitted(grad / b if self.wants[0] else None,
@@ -499,6 +503,8 @@ class PowBackward0(Node):
 
 
 class PowBackward1(_Binary):
+    _pack_order = (1, 0)          # PyTorch saves the exponent first (saved_tensors_hooks order)
+
     def apply(self, grad):                          # d(a^b) = (b * a^(b-1), a^b * ln a)
         a, b, result = self.saved
         ga = gb = None
@@ -1339,6 +1345,353 @@ class ErfcBackward0(Node):
 def erfc(input, *, out=None):
     """`1 - erf(input)`, accurate where erf is close to 1 (Python's `math.erfc`)."""
     return _float_unary(ErfcBackward0, input, _erfc64, "input", out)
+
+
+# -- the gamma family and erfinv -------------------------------------------------------------
+#
+# lgamma and erfinv are computed in float64 and rounded once (their float32 results come out
+# correctly rounded, as the C library's lgammaf and PyTorch's Newton-refined erfinv nearly
+# are). digamma and trigamma follow the steps of PyTorch's own kernels in the tensor's
+# precision (shift the argument up with the recurrence, then the asymptotic series), so their
+# results agree with PyTorch's even where those kernels lose accuracy (near digamma's root,
+# trigamma's truncated series, its reflection at the poles). polygamma(n >= 2) is
+# (-1)^(n+1) n! zeta(n+1, x), with the Hurwitz zeta function in float64 (as PyTorch's CPU
+# kernel accumulates it).
+
+def _bernoulli_numbers(count):
+    """B_0 ... B_{count-1} as exact fractions (B_{m} = -1/(m+1) sum_k C(m+1, k) B_k)."""
+    from fractions import Fraction
+    b = [Fraction(1)]
+    for m in range(1, count):
+        b.append(-sum(math.comb(m + 1, k) * b[k] for k in range(m)) / (m + 1))
+    return b
+
+
+_B = _bernoulli_numbers(26)
+# Euler-Maclaurin: sum_{k>=N} f(k) = integral + f(N)/2 - sum_j B_2j/(2j)! f^(2j-1)(N)
+_EM = tuple(float(_B[2 * j] / math.factorial(2 * j)) for j in range(1, 13))
+# Stirling: lgamma(x) ~ (x - 1/2) ln x - x + ln(2 pi)/2 + sum_k B_2k / (2k (2k-1) x^(2k-1))
+_STIRLING = tuple(float(_B[2 * k] / (2 * k * (2 * k - 1))) for k in range(1, 9))
+# digamma(x) ~ ln x - 1/(2x) - sum_k B_2k / (2k x^2k)
+_PSI_SERIES = tuple(float(_B[2 * k] / (2 * k)) for k in range(1, 8))
+_PSI_10 = 2.25175258906672110764                 # digamma(10)
+_EULER_GAMMA = 0.57721566490153286061
+_HALF_LOG_2PI = 0.91893853320467274178
+
+
+def _horner(z, coefficients):
+    """sum_i coefficients[i] * z^i (Python-float coefficients: no host array next to z)."""
+    value = coefficients[-1]
+    for c in coefficients[-2::-1]:
+        value = value * z + c
+    return value
+
+
+def _hurwitz_zeta(s, q):
+    """zeta(s, q) = sum_{k>=0} (q + k)^-s for s > 1, in float64: the first terms directly
+    until q + k > 9, the rest by Euler-Maclaurin. 0 and the negative integers are poles (inf),
+    as is -inf; zeta(s, +inf) is nan (as in PyTorch's kernel)."""
+    with np.errstate(all="ignore"):
+        pole = (q <= 0) & (q == np.floor(q))
+        undefined = (q != q) | (q == np.inf)
+        q = np.where(pole | undefined, 1.0, q)
+        terms = np.maximum(np.floor(9.0 - q) + 1.0, 9.0)
+        total = q * 0.0
+        count = int(np.max(terms)) if np.size(terms) else 0
+        for k in range(count):
+            total = total + np.where(k < terms, np.power(q + k, -s), 0.0)
+        w = q + terms
+        t = np.power(w, -s)
+        tail = w * t / (s - 1.0) + 0.5 * t
+        p = s / w
+        correction = _EM[0] * p
+        for j in range(1, len(_EM)):
+            p = p * ((s + 2 * j - 1) * (s + 2 * j)) / (w * w)
+            correction = correction + _EM[j] * p
+        value = total + tail + t * correction
+    return np.where(pole, np.inf, np.where(undefined, np.nan, value))
+
+
+# lgamma(2 + z) = (1 - gamma) z + sum_{k>=2} (-1)^k (zeta(k) - 1)/k z^k, for |z| < 2
+_LGAMMA2_SERIES = (0.0, 1.0 - _EULER_GAMMA) + tuple(
+    (-1) ** k * float(_hurwitz_zeta(float(k), 2.0)) / k for k in range(2, 32))
+
+
+def _lgamma64(x):
+    """log|Gamma(x)| of a float64 array: a power series around 2 for |x| < 2.5 (accurate near
+    the roots 1 and 2), the recurrence up to x < 10, Stirling's series beyond, and the
+    reflection formula for x <= -1/2."""
+    with np.errstate(all="ignore"):
+        ax = np.abs(x)
+        # |x| < 0.5: Gamma(x) = Gamma(2 + x) / (x (1 + x))
+        small = _horner(x, _LGAMMA2_SERIES) - np.log(ax) - np.log1p(x)
+        middle = _horner(x - 1.0, _LGAMMA2_SERIES) - np.log(x)       # 0.5 <= x < 1.5
+        # x >= 1.5 (or 1 - x for the reflection): recurrence down into [1.5, 2.5), or Stirling
+        u = np.where(x >= 1.5, x, np.where(x <= -0.5, 1.0 - x, 2.0))
+        steps = np.where(u < 10.0, np.floor(u - 1.5), 0.0)
+        y = u - steps
+        product = np.where(steps > 0, y, 1.0)
+        for j in range(1, 8):
+            product = product * np.where(steps > j, y + j, 1.0)
+        shifted = _horner(y - 2.0, _LGAMMA2_SERIES) + np.log(product)
+        r = 1.0 / u
+        stirling = ((u - 0.5) * (np.log(u) - 1.0) + (_HALF_LOG_2PI - 0.5)
+                    + r * _horner(r * r, _STIRLING))
+        large = np.where(u < 10.0, shifted, stirling)
+        # x <= -0.5: |Gamma(x)| = pi / (|sin(pi x)| Gamma(1 - x))
+        frac = x - np.round(x)
+        reflected = np.log(math.pi / np.abs(np.sin(math.pi * frac))) - large
+        value = np.where(ax < 0.5, small, np.where(x < 0.5, reflected,
+                                                   np.where(x < 1.5, middle, large)))
+        pole = (x == np.floor(x)) & (x <= 0)
+        value = np.where(pole | np.isinf(x), np.inf, value)
+    return np.where(x != x, x, value)
+
+
+def _libm(fn, a):
+    """A C library function of a float32 array, correctly rounded (as glibc's nearly are);
+    of a float64 array as it is."""
+    return fn(a) if a.dtype is _F64 else fn(a.astype(_F64)).astype(a.dtype)
+
+
+def _digamma_in(x):
+    """digamma in x's own precision (float32 or float64), step for step as PyTorch's kernel."""
+    T = x.dtype.type
+    with np.errstate(all="ignore"):
+        negative = x < 0
+        u = np.where(negative, T(1) - x, x)
+        result = _backend.xp(x).zeros(x.shape, x.dtype)
+        for _ in range(10):                             # digamma(u) = digamma(u + 1) - 1/u
+            below = u < 10
+            result = np.where(below, result - T(1) / u, result)
+            u = np.where(below, u + T(1), u)
+        z = T(1) / (u * u)
+        series = np.where(u < T(1e17), z * _horner(z, tuple(T(c) for c in _PSI_SERIES)), T(0))
+        value = result + _libm(np.log, u) - T(0.5) / u - series
+        value = np.where(u == 10, result + T(_PSI_10), value)
+        # digamma(x) = digamma(1 - x) - pi / tan(pi x), with x's fractional part for accuracy
+        # (the term in float64, rounded, as PyTorch's float kernel computes it)
+        cotangent = math.pi / np.tan(math.pi * np.fmod(x, T(1)).astype(_F64))
+        value = np.where(negative, value - cotangent.astype(x.dtype), value)
+        value = np.where(negative & (x == np.trunc(x)), T(np.nan), value)
+        value = np.where(x == 0, np.copysign(T(np.inf), -x), value)
+    return value
+
+
+def _trigamma_in(x):
+    """trigamma in x's own precision, step for step as PyTorch's kernel: reflection below
+    1/2, six steps of the recurrence, then the asymptotic series to x^-7."""
+    T = x.dtype.type
+    with np.errstate(all="ignore"):
+        reflect = x < T(0.5)
+        pi = T(math.pi)
+        s = _libm(np.sin, pi * x)
+        result = np.where(reflect, T(0) - (pi * pi) / (s * s), T(0))
+        u = np.where(reflect, T(1) - x, x)
+        for _ in range(6):
+            result = result + T(1) / (u * u)
+            u = u + T(1)
+        ixx = T(1) / (u * u)
+        series = T(1) + T(1) / (T(2) * u) + ixx * (T(1) / T(6) - ixx * (
+            T(1) / T(30) - ixx * (T(1) / T(42))))
+        result = result + series / u
+    return np.where(reflect, -result, result)
+
+
+def _float_gamma_input(t):
+    """The float array a gamma-family op computes on, and the precision it computes in
+    (float16 in float32, as PyTorch's kernels)."""
+    x = _float_input(t)
+    return x, (x.astype(_F32) if x.dtype is _F16 else x)
+
+
+def _polygamma_values(n, t):
+    x, work = _float_gamma_input(t)
+    if n == 0:
+        value = _digamma_in(work)
+    elif n == 1:
+        value = _trigamma_in(work)
+    else:
+        T = work.dtype.type
+        factorial = T(math.exp(math.lgamma(n + 1))) if T is np.float64 else T(
+            np.exp(np.float64(np.float32(math.lgamma(n + 1)))))
+        sign = T(1) if n % 2 else T(-1)
+        x64 = work.astype(_F64)
+        with np.errstate(all="ignore"):
+            # far below 0 the zeta series would need -x terms: reflect instead,
+            # polygamma(n, x) = (-1)^n polygamma(n, 1 - x) - pi d^n/dx^n cot(pi x)
+            far = (x64 < -50.0) & (x64 != np.floor(x64))
+            zeta = _hurwitz_zeta(float(n + 1), np.where(far, 1.0 - x64, x64))
+            value = sign * factorial * zeta.astype(work.dtype)
+            if np.any(far):
+                cot = 1.0 / np.tan(math.pi * np.fmod(x64, 1.0))
+                reflected = ((-1.0) ** n * float(sign) * float(factorial) * zeta
+                             - math.pi ** (n + 1) * _horner(cot, _cot_derivative(n)))
+                value = np.where(far, reflected.astype(work.dtype), value)
+    return value.astype(x.dtype, copy=False)
+
+
+def _cot_derivative(n):
+    """Coefficients of P_n with d^n/dx^n cot(pi x) = pi^n P_n(cot(pi x)):
+    P_0(c) = c, P_{k+1}(c) = -(1 + c^2) P_k'(c)."""
+    p = [0, 1]
+    for _ in range(n):
+        d = [i * p[i] for i in range(1, len(p))] + [0, 0]
+        p = [-(d[i] + (d[i - 2] if i >= 2 else 0)) for i in range(len(d))]
+    return tuple(float(c) for c in p)
+
+
+class LgammaBackward0(Node):
+    def apply(self, grad):                          # d lgamma(a) = digamma(a)
+        a, = self.saved
+        return (grad * digamma(a),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def lgamma(input, *, out=None):
+    """`log|Gamma(input)|`; inf at 0 and the negative integers.
+
+    >>> ember.lgamma(ember.tensor([0.5, 3.0]))
+    tensor([0.5724, 0.6931])
+    """
+    return _float_unary(LgammaBackward0, input, _lgamma64, "input", out)
+
+
+class DigammaBackward0(Node):
+    def apply(self, grad):                          # d digamma(a) = trigamma(a)
+        a, = self.saved
+        return (grad * polygamma(1, a),)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def digamma(input, *, out=None):
+    """`d/dx lgamma(x)`: -inf at +0, inf at -0, nan at the negative integers.
+
+    >>> ember.digamma(ember.tensor([1.0, 0.5]))
+    tensor([-0.5772, -1.9635])
+    """
+    value = _polygamma_values(0, input)
+    return _into(out, _unary(DigammaBackward0, input, value, save_input=True))
+
+
+class PolygammaBackward0(Node):
+    def apply(self, grad):                          # d polygamma(n, a) = polygamma(n + 1, a)
+        a, = self.saved
+        return (grad * polygamma(self.n + 1, a),)
+
+    _saved_n = property(lambda self: self.n)
+    _saved_self = property(lambda self: self.saved[0])
+
+
+class PolygammaBackward1(PolygammaBackward0):
+    """`polygamma_(n)`, the in-place form."""
+
+
+def polygamma(n, input, *, out=None, _node=PolygammaBackward0):
+    """The n-th derivative of digamma (n >= 0; n = 0 is digamma itself).
+
+    >>> ember.polygamma(1, ember.tensor([1.0]))
+    tensor([1.6449])
+    """
+    if type(n) is not int and not isinstance(n, np.integer):
+        raise TypeError(f"polygamma(): argument 'n' (position 1) must be int, not "
+                        f"{type(n).__name__}")
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    value = _polygamma_values(int(n), input)
+    if n == 0 and _node is PolygammaBackward0:
+        return _into(out, _unary(DigammaBackward0, input, value, save_input=True))
+    result = _unary(_node, input, value, save_input=True)
+    if result._grad_fn is not None:
+        result._grad_fn.n = int(n)
+    return _into(out, result)
+
+
+def _mvlgamma_offsets(x, p):
+    """-(p-1)/2, ..., -1/2, 0 (PyTorch's `arange(-p/2 + 1/2, 1/2, 1/2)`) in x's dtype, on x's
+    device."""
+    offsets = _backend.xp(x).arange(p, dtype=_F64) * 0.5 - (p - 1) * 0.5
+    return Tensor._make(offsets.astype(x.dtype))
+
+
+class MvlgammaBackward0(Node):
+    def apply(self, grad):                          # d mvlgamma(a, p) = sum_i digamma(a - i/2)
+        a, = self.saved
+        return (grad * digamma(a.unsqueeze(-1) + _mvlgamma_offsets(a._data, self.p)).sum(-1),)
+
+    _saved_p = property(lambda self: self.p)
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def mvlgamma(input, p):
+    """The log of the multivariate gamma function of dimension p:
+    `sum_i lgamma(input - i/2) for i < p`, plus `p (p - 1) / 4 * log(pi)`.
+
+    >>> ember.mvlgamma(ember.tensor([2.5]), 2)
+    tensor([1.2078])
+    """
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    x = _float_input(input)
+    with no_grad():
+        args = Tensor._make(x).unsqueeze(-1) + _mvlgamma_offsets(x, p)
+        value = (lgamma(args).sum(-1) + p * (p - 1) * math.log(math.pi) / 4)._data
+    result = _unary(MvlgammaBackward0, input, value, save_input=True)
+    if result._grad_fn is not None:
+        result._grad_fn.p = p
+    return result
+
+
+# Giles (2010), "Approximating the erfinv function": single-precision polynomials in
+# w = -ln(1 - x^2), a starting point good to about 1e-7 for w < 16, refined by Newton's method.
+_GILES_CENTRAL = (1.50140941, 0.246640727, -0.00417768164, -0.00125372503, 0.00021858087,
+                  -4.39150654e-06, -3.5233877e-06, 3.43273939e-07, 2.81022636e-08)
+_GILES_TAIL = (2.83297682, 1.00167406, 0.00943887047, -0.0076224613, 0.00573950773,
+               -0.00367342844, 0.00134934322, 0.000100950558, -0.000200214257)
+_SQRT_PI = 1.7724538509055160273
+
+
+def _erfinv64(x):
+    """The inverse of erf for a float64 array: Giles' approximation (or, far in the tail, the
+    fixed point of erfc(y) ~ exp(-y^2) / (y sqrt(pi))), then four Newton steps: on
+    erf(y) = |x| for |x| < 1/2, and on ln erfc(y) = ln(1 - |x|) beyond (1 - |x| is exact
+    there, so the tail keeps its accuracy)."""
+    a = np.abs(x)
+    with np.errstate(all="ignore"):
+        t = 1.0 - a
+        w = -np.log(t * (1.0 + a))
+        y = np.where(w < 5.0, _horner(w - 2.5, _GILES_CENTRAL),
+                     _horner(np.sqrt(w) - 3.0, _GILES_TAIL)) * a
+        far = np.sqrt(-np.log(t))
+        for _ in range(3):
+            far = np.sqrt(-np.log(t * _SQRT_PI * far))
+        y = np.where(w < 16.0, y, far)
+        inner = a < 0.5
+        for _ in range(4):
+            slope = _2_SQRTPI * np.exp(-y * y)
+            c = _erfc64(y)
+            y = np.where(inner, y - (_erf64(y) - a) / slope, y + np.log(c / t) * c / slope)
+        y = np.where(a == 1.0, np.inf, np.where(a > 1.0, np.nan, y))
+    return np.copysign(y, x)
+
+
+class ErfinvBackward0(Node):
+    def apply(self, grad):                          # d erfinv(a) = sqrt(pi)/2 e^(erfinv(a)^2)
+        a, = self.saved
+        return (exp(pow(erfinv(a), 2)) * (0.5 * math.sqrt(math.pi)) * grad,)
+
+    _saved_self = property(lambda self: self.saved[0])
+
+
+def erfinv(input, *, out=None):
+    """The inverse error function: `erf(erfinv(x)) = x` on (-1, 1); +-inf at +-1, nan beyond.
+
+    >>> ember.erfinv(ember.tensor([0.0, 0.5]))
+    tensor([0.0000, 0.4769])
+    """
+    return _float_unary(ErfinvBackward0, input, _erfinv64, "input", out)
 
 
 class Atan2Backward0(_Binary):
@@ -2621,6 +2974,14 @@ fix = trunc
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
+def _mvlgamma_inplace(self, p):
+    """`t.mvlgamma_(p)`: PyTorch refuses integer tensors with its own message."""
+    if self._data.dtype.kind not in "fc":
+        raise RuntimeError(f"mvlgamma: result type {self.dtype.scalar_name} can't be cast to "
+                           f"the desired output type {_dtype.get_default_dtype().scalar_name}")
+    return mvlgamma(self, p)
+
+
 def _where_method(self, condition, other):
     """`t.where(condition, other)`: `where(condition, t, other)`."""
     return where(condition, self, other)
@@ -2633,14 +2994,16 @@ _NEW_METHODS = (
     "logical_and logical_or logical_xor logical_not equal allclose isclose hypot logaddexp "
     "logaddexp2 copysign xlogy deg2rad rad2deg sgn positive addcmul addcdiv float_power "
     "heaviside absolute arccos arcsin arctan arctan2 arccosh arcsinh arctanh fix greater "
-    "greater_equal less less_equal not_equal logit sinc gcd lcm").split()
+    "greater_equal less less_equal not_equal logit sinc gcd lcm lgamma digamma erfinv "
+    "mvlgamma").split()
 _NEW_INPLACE = (
     "rsqrt square exp2 expm1 log2 log10 log1p tan asin acos atan atan2 sinh cosh asinh acosh "
     "atanh erf erfc floor ceil round trunc frac clamp clip clamp_min clamp_max fmod lerp "
     "nan_to_num logical_and logical_or logical_xor logical_not hypot copysign xlogy deg2rad "
     "rad2deg sgn addcmul addcdiv heaviside absolute arccos arcsin arctan arctan2 arccosh "
     "arcsinh arctanh fix eq ne lt le gt ge greater greater_equal less less_equal not_equal "
-    "bitwise_and bitwise_or bitwise_xor bitwise_not logit sinc gcd lcm").split()
+    "bitwise_and bitwise_or bitwise_xor bitwise_not logit sinc gcd lcm lgamma digamma erfinv"
+    ).split()
 
 
 # -- in-place forms -------------------------------------------------------------------------
@@ -2669,7 +3032,8 @@ def _into(out, result):
 METHODS = {"__invert__": _invert, "where": _where_method,
            "multiply": mul, "subtract": lambda self, other, *, alpha=1: sub(self, other,
                                                                              alpha=alpha),
-           "true_divide": lambda self, other: div(self, other)}
+           "true_divide": lambda self, other: div(self, other),
+           "polygamma": lambda self, n: polygamma(n, self)}
 METHODS.update((name, globals()[name]) for name in _NEW_METHODS)
 # In-place forms: `t.name_(...)` writes `name(t, ...)` into t
 INPLACE = {name + "_": globals()[name] for name in _NEW_INPLACE}
@@ -2683,6 +3047,8 @@ INPLACE.update({"__iand__": bitwise_and, "__ior__": bitwise_or, "__ixor__": bitw
                 "bitwise_left_shift_": bitwise_left_shift,
                 "bitwise_right_shift_": bitwise_right_shift,
                 "multiply_": mul, "true_divide_": lambda self, other: div(self, other),
+                "polygamma_": lambda self, n: polygamma(n, self, _node=PolygammaBackward1),
+                "mvlgamma_": _mvlgamma_inplace,
                 "subtract_": lambda self, other, *, alpha=1: sub(self, other, alpha=alpha)})
 
 # What `ember.<name>` exports from this module (ember/__init__.py star-imports it).
@@ -2690,5 +3056,6 @@ __all__ = ["abs", "add", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xo
            "eq", "exp", "floor_divide", "ge", "gt", "le", "log", "lt", "mul", "ne", "neg",
            "pow", "reciprocal", "relu", "remainder", "rsub", "sigmoid", "sign", "sin",
            "sqrt", "sub", "tanh", "where"] + _NEW_METHODS + ["bitwise_left_shift",
-                                                            "bitwise_right_shift", "isin"]
+                                                            "bitwise_right_shift", "isin",
+                                                            "polygamma"]
 __all__ = sorted(set(__all__) - {"positive"} | {"positive"})

@@ -2215,12 +2215,305 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
+# -- quantiles, histograms, covariance -------------------------------------------------------------
+#
+# quantile, cov and corrcoef are composite in PyTorch: built from sort, gather, lerp, mm, ...
+# They are built here from the same ops, so their graphs (and gradients) are PyTorch's.
+
+
+class UnsqueezeBackward1(Node):
+    """`unsqueeze_(dim)` (in place), which quantile applies to its result."""
+
+    def apply(self, grad):
+        return (grad.squeeze(self.dim),)
+
+
+class TransposeBackward1(Node):
+    """`transpose_(dim0, dim1)` (in place), which quantile applies to its result."""
+
+    def apply(self, grad):
+        return (grad.transpose(self.dim0, self.dim1),)
+
+
+def _unsqueeze_(t, dim):
+    out = Tensor._make(np.expand_dims(t._data, dim))
+    if t._requires_grad:
+        node = UnsqueezeBackward1(t)
+        node.dim = dim
+        out._requires_grad, out._grad_fn = True, node
+    return out
+
+
+def _transpose_(t, dim0, dim1):
+    out = Tensor._make(np.swapaxes(t._data, dim0, dim1))
+    if t._requires_grad:
+        node = TransposeBackward1(t)
+        node.dim0, node.dim1 = dim0, dim1
+        out._requires_grad, out._grad_fn = True, node
+    return out
+
+
+class MulBackward1(Node):
+    """`tensor * number` as PyTorch's C++ code writes it (quantile's `q * (n - 1)`)."""
+
+    def apply(self, grad):                          # d(a * c) = c
+        return (grad * self.other,)
+
+    _saved_other = property(lambda self: self.other)
+
+
+def _mul_number(t, number):
+    out = Tensor._make(t._data * t._data.dtype.type(number))
+    if grad_mode.enabled and t._requires_grad:
+        node = MulBackward1(t)
+        node.other = number
+        out._requires_grad, out._grad_fn = True, node
+    return out
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile_checks(input, q, dim, interpolation):
+    """PyTorch's checks, in its order; returns q as a tensor of input's dtype."""
+    if not isinstance(q, Tensor):
+        if isinstance(q, (list, tuple)) or not isinstance(q, (int, float, np.number)):
+            raise TypeError(
+                f"quantile() received an invalid combination of arguments - got (Tensor, "
+                f"{type(q).__name__}), but expected one of:\n"
+                " * (Tensor input, Tensor q, int dim = None, bool keepdim = False, *, str "
+                "interpolation = \"linear\", Tensor out = None)\n"
+                " * (Tensor input, float q, int dim = None, bool keepdim = False, *, str "
+                "interpolation = \"linear\", Tensor out = None)\n")
+        if not 0 <= float(q) <= 1:
+            raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {float(q):g}")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError("quantile() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
+    x = input._data
+    if x.size == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    if isinstance(q, Tensor) and q._data.ndim > 1:
+        raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+    if x.dtype != np.float32 and x.dtype != np.float64:
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor) and q._data.dtype != x.dtype:
+        raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+    if dim is not None:
+        _wrap_dim(dim, x.ndim)
+    if not isinstance(q, Tensor):
+        return Tensor._make(_backend.xp(x).full((), float(q), x.dtype))
+    qd = q._data
+    if not bool(np.all((qd >= 0) & (qd <= 1))):
+        raise RuntimeError("quantile() q values must be in the range [0, 1]")
+    return q
+
+
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
+    qt = _quantile_checks(input, q, dim, interpolation)
+    shape = input._data.shape
+    # the reduced values along the last dimension, sorted (nan last)
+    if dim is None:
+        sorted_ = input.flatten().sort()[0]
+        batch = [1] * len(shape) if keepdim else []
+    else:
+        d = _wrap_dim(dim, len(shape))
+        if d == len(shape) - 1:
+            sorted_ = input.sort()[0]
+        else:
+            sorted_ = input.unsqueeze(-1).transpose(d, -1).sort()[0]
+        batch = [1 if i == d else s for i, s in enumerate(shape) if keepdim or i != d]
+    n = sorted_._data.shape[-1]
+    sorted_ = sorted_.view(batch + [n])
+    # the rank of each quantile among the sorted values: [*batch, len(q)]
+    nan = sorted_.isnan()
+    if ignore_nan:
+        ranks = qt * (nan.logical_not().sum(-1, keepdim=True) - 1)
+        ranks = ranks.masked_fill(ranks < 0, 0)     # all nan: rank 0, whose value is nan
+    else:
+        scaled = _mul_number(qt, n - 1)
+        nan_any = nan.any(-1, keepdim=True)
+        out_shape = tuple(np.broadcast_shapes(scaled._data.shape, nan_any._data.shape))
+        if scaled._data.shape != out_shape:
+            scaled = scaled.expand(out_shape)
+        ranks = scaled.masked_fill(nan_any.expand(out_shape), n - 1)  # a nan: the last (nan)
+    r = ranks._data
+    if interpolation == "lower":
+        r = np.floor(r)
+    elif interpolation == "higher":
+        r = np.ceil(r)
+    elif interpolation == "nearest":
+        r = np.round(r)
+    below = Tensor._make(r.astype(np.int64))
+    values = sorted_.gather(-1, below)
+    if interpolation in ("linear", "midpoint"):
+        weights = (ranks - below if interpolation == "linear"
+                   else Tensor._make(_backend.xp(r).full(r.shape, 0.5, r.dtype)))
+        above = Tensor._make(np.ceil(r).astype(np.int64))
+        values = values.lerp_(sorted_.gather(-1, above), weights)
+    from .linalg import _squeeze_
+    if qt._data.ndim == 0:
+        return _squeeze_(values, -1)
+    return _squeeze_(_transpose_(_unsqueeze_(values, 0), 0, -1), -1)
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """The q-th quantiles of `input` (all of it, or along `dim`): the value at rank
+    `q * (n - 1)` among the sorted values, interpolated between its neighbours; nan wherever
+    the values hold a nan. A 1-d `q` puts its quantiles in a new first dimension.
+
+    >>> ember.quantile(ember.tensor([1.0, 2.0, 4.0, 8.0]), 0.5)
+    tensor(3.)
+    """
+    return _out(out, _quantile(input, q, dim, keepdim, interpolation, False))
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """quantile, ignoring nan values (nan only where every value is nan).
+
+    >>> ember.nanquantile(ember.tensor([1.0, float("nan"), 3.0]), 0.5)
+    tensor(2.)
+    """
+    return _out(out, _quantile(input, q, dim, keepdim, interpolation, True))
+
+
+def _c_double(v):
+    """A float as C++'s ostream prints it (PyTorch's messages)."""
+    if v != v:
+        return "-nan" if np.signbit(v) else "nan"
+    return f"{v:g}"
+
+
+def histc(input, bins=100, min=0, max=0, *, out=None):  # noqa: A002 - PyTorch's names
+    """A histogram of `input`'s values: `bins` equal bins between `min` and `max` (the data's
+    own range when both are equal), in input's dtype; values outside are left out.
+
+    >>> ember.histc(ember.tensor([1.0, 2.0, 1.0]), bins=4, min=0, max=3)
+    tensor([0., 2., 1., 0.])
+    """
+    x = input._data
+    if x.dtype.kind == "b":
+        raise _pw._not_implemented("linspace_cpu", input.dtype)
+    if x.dtype.kind != "f":
+        raise _pw._not_implemented("histogram_cpu", input.dtype)
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                           "dimension 0")
+    lo, hi = float(min), float(max)
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    if lo == hi and x.size:
+        lo, hi = float(x.min()), float(x.max())
+        if lo != lo or hi != hi:                    # PyTorch's min/max of data with a nan
+            lo = hi = -np.nan
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (_math.isfinite(lo) and _math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{_c_double(lo)}, {_c_double(hi)}] is not "
+                           "finite")
+    T = x.dtype.type
+    left, right = T(lo), T(hi)
+    with np.errstate(all="ignore"):
+        inside = (x >= left) & (x <= right)
+        v = np.where(inside, x, left)
+        # PyTorch's arithmetic, in the input's precision: (x - min) * bins / (max - min)
+        position = ((v - left) * T(bins) / (right - left)).astype(np.int64)
+    position = np.where(position == bins, bins - 1, position)
+    counts = np.bincount(position[inside].reshape(-1), minlength=bins)
+    return _out(out, Tensor._make(counts.astype(x.dtype)))
+
+
+def _check_weights(w, name, n_obs, integral):
+    if w._data.ndim > 1:
+        raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got "
+                           f"{name} with {w._data.ndim} dimensions")
+    kind = w._data.dtype.kind
+    if integral and kind not in "iu":
+        raise RuntimeError(f"cov(): expected {name} to have integral dtype but got {name} "
+                           f"with {w.dtype.scalar_name} dtype")
+    if not integral and kind != "f":
+        raise RuntimeError(f"cov(): expected {name} to have floating point dtype but got "
+                           f"{name} with {w.dtype.scalar_name} dtype")
+    if w._data.size != n_obs:
+        raise RuntimeError(f"cov(): expected {name} to have the same numel as there are "
+                           f"observations in the input but got {w._data.size} != {n_obs}")
+    if n_obs and bool(np.any(w._data < 0)):
+        raise RuntimeError(f"cov(): {name} cannot be negative")
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance matrix of the variables in `input`'s rows (observations in its
+    columns), optionally weighted by observation frequencies and importance weights.
+
+    >>> ember.cov(ember.tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    tensor([[ 1., -1.],
+            [-1.,  1.]])
+    """
+    x = input._data
+    if x.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
+                           f"input with {x.ndim} dimensions")
+    if x.dtype.kind == "b":
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    if type(correction) is not int and not isinstance(correction, np.integer):
+        raise TypeError(f"cov(): argument 'correction' must be int, not "
+                        f"{type(correction).__name__}")
+    rows = input.view(1, -1) if x.ndim < 2 else input
+    n_obs = rows._data.shape[1]
+    w = None
+    if fweights is not None:
+        _check_weights(fweights, "fweights", n_obs, True)
+        w = fweights
+    if aweights is not None:
+        _check_weights(aweights, "aweights", n_obs, False)
+        w = aweights if w is None else w * aweights
+    if w is None:
+        w_sum = Tensor._make(_backend.xp(x).full((), n_obs, np.int64))
+    else:
+        w_sum = w.sum()
+        if not bool(w_sum._data != 0):
+            raise RuntimeError("cov(): weights sum to zero, can't be normalized")
+    avg = (rows if w is None else rows * w).sum(1) / w_sum
+    if w is not None and correction != 0 and aweights is not None:
+        norm = w_sum - correction * (w * aweights).sum() / w_sum
+    else:
+        norm = w_sum - correction
+    if bool(norm._data <= 0):
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the number of observations.", UserWarning, stacklevel=2)
+        norm = Tensor._make(_backend.xp(norm._data).zeros((), norm._data.dtype))
+    from .linalg import mm
+    centred = rows - avg.unsqueeze(1)
+    return (mm(centred, (centred if w is None else centred * w).t()) / norm).squeeze()
+
+
+def corrcoef(input):
+    """Pearson's correlation coefficients of the variables in `input`'s rows (clipped to
+    [-1, 1]).
+
+    >>> ember.corrcoef(ember.tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    tensor([[ 1., -1.],
+            [-1.,  1.]])
+    """
+    if input._data.ndim > 2:
+        raise RuntimeError(f"corrcoef(): expected input to have two or fewer dimensions but "
+                           f"got an input with {input._data.ndim} dimensions")
+    c = cov(input)
+    if c._data.ndim == 0:
+        return c / c
+    std = c.diagonal().sqrt()
+    c = c / std.view(-1, 1)
+    c = c / std.view(1, -1)
+    return c.clip(-1, 1)
+
+
 # -- methods and exports --------------------------------------------------------------------------
 
 _EXPORTS = ("prod max min amax amin aminmax argmax argmin var std var_mean std_mean norm "
             "logsumexp cumsum cumprod cummax cummin all any count_nonzero nansum nanmean median "
             "nanmedian kthvalue topk sort argsort msort unique mode logcumsumexp dist diff "
-            "unique_consecutive bincount searchsorted bucketize").split()
+            "unique_consecutive bincount searchsorted bucketize quantile nanquantile histc cov "
+            "corrcoef").split()
 METHODS = {name: globals()[name] for name in _EXPORTS
            if name not in ("var_mean", "std_mean", "searchsorted", "bucketize")}
 INPLACE = {"cumsum_": cumsum, "cumprod_": cumprod}
