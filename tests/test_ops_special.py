@@ -476,3 +476,50 @@ def test_corrcoef_values_grads_graph_and_constant_rows():
 def test_bincount_still_matches():
     e, t = both([0, 3, 1, 3, 3])
     assert_same(ember.bincount(e, minlength=6), torch.bincount(t, minlength=6))
+
+
+SPECIAL_CALLS = {
+    "digamma": lambda S, x: S.digamma(x), "psi": lambda S, x: S.psi(x),
+    "erf": lambda S, x: S.erf(x), "erfc": lambda S, x: S.erfc(x),
+    "erfinv": lambda S, x: S.erfinv(x * 0.3), "exp2": lambda S, x: S.exp2(x),
+    "expit": lambda S, x: S.expit(x), "expm1": lambda S, x: S.expm1(x),
+    "gammaln": lambda S, x: S.gammaln(x), "log1p": lambda S, x: S.log1p(x.abs()),
+    "logit": lambda S, x: S.logit(x.sigmoid()), "multigammaln": lambda S, x: S.multigammaln(
+        x.abs() + 2, 2), "polygamma": lambda S, x: S.polygamma(1, x), "round": lambda S, x:
+    S.round(x), "sinc": lambda S, x: S.sinc(x), "xlogy": lambda S, x: S.xlogy(x, x.abs()),
+    "logsumexp": lambda S, x: S.logsumexp(x, 1), "softmax": lambda S, x: S.softmax(x, 1),
+    "log_softmax": lambda S, x: S.log_softmax(x, 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECIAL_CALLS))
+def test_special_namespace_matches_torch_special(name):
+    values = np.random.default_rng(3).uniform(0.1, 2.5, (3, 4))
+    results = []
+    for T in (torch, ember):
+        x = T.tensor(values, requires_grad=True)
+        out = SPECIAL_CALLS[name](T.special, x)
+        out.sum().backward()
+        results.append((out.detach().numpy(), x.grad.numpy(), type(out.grad_fn).__name__))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-10, atol=1e-12)
+    assert results[1][2] == results[0][2]
+
+
+def test_special_names_are_torch_special_names():
+    import ember.special
+    assert set(ember.special.__all__) <= set(dir(torch.special))
+
+
+def test_round_overloads_record_pytorchs_nodes():
+    # decimals given, even 0, is the other overload: RoundBackward1 (and float tensors only)
+    for decimals in (None, 0, 1, -1):
+        kwargs = {} if decimals is None else {"decimals": decimals}
+        names = []
+        for T in (torch, ember):
+            x = T.tensor([1.26, 2.5, -0.5], requires_grad=True)
+            out = T.round(x, **kwargs)
+            names.append((type(out.grad_fn).__name__, out.detach().numpy().tolist()))
+        assert names[0] == names[1], decimals
+        if decimals is not None:
+            same_error(lambda T: T.round(T.tensor([3]), decimals=decimals))

@@ -36,7 +36,7 @@ from .random import (Generator, default_generator, get_rng_state,  # noqa: E402
 from ._random_ops import (bernoulli, multinomial, normal, poisson, rand,  # noqa: E402
                           rand_like, randint, randint_like, randn, randn_like, randperm)
 from . import nn, optim, utils  # noqa: E402
-from . import accelerator, backends, cuda, version  # noqa: E402
+from . import accelerator, backends, cuda, special, version  # noqa: E402
 from . import distributed  # noqa: E402  (mpi4py waits for init_process_group)
 from ._compat import (are_deterministic_algorithms_enabled,  # noqa: E402
                       get_float32_matmul_precision, get_num_interop_threads, get_num_threads,

@@ -1788,14 +1788,15 @@ trunc.__name__ = "trunc"
 _round_half_even = _rounding("round_vml_cpu", np.rint, RoundBackward0)
 
 
-def round(input, *, decimals=0, out=None):  # noqa: A001 - PyTorch's name
+def round(input, *, decimals=None, out=None):  # noqa: A001 - PyTorch's name
     """Round half to even; with `decimals`, at that many decimal places (PyTorch scales by
-    10**decimals in the tensor's precision, rounds, and scales back)."""
-    if decimals == 0:
+    10**decimals in the tensor's precision, rounds, and scales back). Passing `decimals`,
+    even 0, is PyTorch's other overload (RoundBackward1, float tensors only)."""
+    if decimals is None:
         return _round_half_even(input, out=out)
     x = input._data
     if x.dtype.kind != "f":
-        raise _not_implemented("round_cpu", input.dtype)
+        raise _not_implemented("round_vml_cpu" if decimals == 0 else "round_cpu", input.dtype)
     negative = decimals < 0
     scale_of = float(10.0 ** (-decimals if negative else decimals))
     work = x.astype(_F32) if x.dtype is _F16 else x
