@@ -49,6 +49,7 @@ class Tensor:
     _base = None            # for a view: the tensor whose storage it views
     _view_fn = None         # for a view: rebuilds it from `_base` (see ops/inplace.py)
     _hooks = None
+    _post_accumulate_hooks = None
     _retains_grad = False
     _inference = False      # made inside inference_mode: never to be saved for backward
 
@@ -140,6 +141,139 @@ class Tensor:
         if isinstance(dtype, _LegacyTypeMeta):
             dtype = dtype._dtype
         return self.to(_dtype.to_dtype(dtype))
+
+    def type_as(self, other):
+        """This tensor cast to `other`'s dtype (itself when they already match)."""
+        return self.to(other.dtype)
+
+    @property
+    def itemsize(self):
+        """Bytes per element."""
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        """Bytes the elements take (`numel() * itemsize`, whatever the strides)."""
+        return self._data.size * self._data.itemsize
+
+    @property
+    def is_cpu(self):
+        return type(self._data) is np.ndarray
+
+    def get_device(self):
+        """The GPU's index, or -1 for a CPU tensor."""
+        return -1 if type(self._data) is np.ndarray else self.device.index
+
+    @property
+    def layout(self):
+        from ._creation import strided
+        return strided
+
+    def is_pinned(self, device=None):
+        return False
+
+    def pin_memory(self, device=None):
+        """A copy in page-locked host memory, which needs an accelerator (PyTorch's error
+        without one)."""
+        from . import cuda
+        if not cuda.is_available():
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        return self if not self.is_cpu else Tensor._make(self._data.copy())
+
+    def new(self, *args):
+        """The legacy constructor with this tensor's dtype: `x.new(2, 3)` (uninitialised
+        values), `x.new([1, 2])`, `x.new()`."""
+        return Tensor._make(_legacy_array(args, self.dtype))
+
+    # -- complex views of real tensors ------------------------------------------------------
+
+    def is_conj(self):
+        return False
+
+    def is_neg(self):
+        return False
+
+    def conj(self):
+        """The complex conjugate; a real tensor is its own conjugate (returned as is)."""
+        if self._data.dtype.kind == "c":
+            raise NotImplementedError("ember: conj() of complex tensors is not supported yet")
+        return self
+
+    def resolve_conj(self):
+        return self.conj()
+
+    def resolve_neg(self):
+        return self
+
+    @property
+    def real(self):
+        if self._data.dtype.kind == "c":
+            raise NotImplementedError("ember: .real of complex tensors is not supported yet")
+        return self
+
+    @property
+    def imag(self):
+        if self._data.dtype.kind != "c":
+            raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+        raise NotImplementedError("ember: .imag of complex tensors is not supported yet")
+
+    def adjoint(self):
+        """The conjugate transpose of the last two dims."""
+        if self._data.ndim < 2:
+            raise RuntimeError("tensor.adjoint() is only supported on matrices or batches of "
+                               f"matrices. Got {self._data.ndim}-D tensor.")
+        return self.transpose(-2, -1).conj()
+
+    @property
+    def mH(self):  # noqa: N802 - PyTorch's name
+        if self._data.ndim < 2:
+            raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. "
+                               f"Got {self._data.ndim}-D tensor.")
+        return self.transpose(-2, -1).conj()
+
+    @property
+    def H(self):  # noqa: N802 - PyTorch's name
+        if self._data.ndim != 2:
+            raise RuntimeError("tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self._data.ndim}-D tensor."
+                               + (" For batches of matrices, consider using tensor.mH"
+                                  if self._data.ndim > 2 else ""))
+        return self.transpose(0, 1).conj()
+
+    # -- Python callables over the elements (CPU only, no autograd) --------------------------
+
+    def apply_(self, callable):
+        """Replace each element `v` by `callable(v)`, in place."""
+        self._check_python_callable("apply_")
+        flat = self._data.reshape(-1).tolist()
+        self._write_python_values([callable(v) for v in flat])
+        return self
+
+    def map_(self, tensor, callable):
+        """Replace each element `v` by `callable(v, w)`, `w` from `tensor` (broadcast), in
+        place."""
+        self._check_python_callable("map_")
+        other = tensor.expand(self._data.shape)._data.reshape(-1).tolist()
+        flat = self._data.reshape(-1).tolist()
+        self._write_python_values([callable(v, w) for v, w in zip(flat, other)])
+        return self
+
+    def _check_python_callable(self, name):
+        if self._requires_grad:
+            raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use "
+                               f"var.detach().{name}() instead.")
+        if type(self._data) is not np.ndarray:
+            raise RuntimeError(f"{name}_ is only implemented on CPU tensors")
+
+    def _write_python_values(self, values):
+        kind = self._data.dtype.kind
+        for v in values:                        # PyTorch converts each result to a C number
+            if not isinstance(v, (int, float, bool, np.number, np.bool_)):
+                raise TypeError(f"must be real number, not {type(v).__name__}")
+        if kind in "iu":
+            values = [int(v) for v in values]   # C's conversion: toward zero
+        self._data[...] = np.asarray(values).reshape(self._data.shape).astype(self._data.dtype)
+        self._bump_version()
 
     # -- autograd fields --------------------------------------------------------------------
 
@@ -249,6 +383,24 @@ class Tensor:
         self._hooks.append(hook)
         from .autograd.graph import _RemovableHandle
         return _RemovableHandle(self._hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call `hook(tensor)` on this leaf each time backward has added into its `.grad`."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(hook)
+        from .autograd.graph import _RemovableHandle
+        return _RemovableHandle(self._post_accumulate_hooks, hook)
+
+    @property
+    def output_nr(self):
+        """Which output of its `grad_fn` this tensor is (0 for a leaf)."""
+        return self._output_nr
 
     def _grad_accumulator(self):
         """The leaf's AccumulateGrad node, shared by every op that uses this leaf so gradients

@@ -218,6 +218,8 @@ class AccumulateGrad(Node):
             var._grad = old + grad
         else:
             old._data += grad._data           # in place, as PyTorch does outside create_graph
+        for hook in var._post_accumulate_hooks or ():
+            hook(var)
         return ()
 
 

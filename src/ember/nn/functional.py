@@ -20,7 +20,7 @@ from . import _reduction
 __all__ = [
     "linear", "bilinear", "dropout", "dropout1d", "dropout2d", "embedding", "one_hot",
     "relu", "relu_", "relu6", "threshold", "threshold_", "hardtanh", "hardtanh_", "elu", "elu_",
-    "leaky_relu", "leaky_relu_", "gelu", "silu", "softplus", "logsigmoid", "sigmoid", "tanh",
+    "leaky_relu", "leaky_relu_", "gelu", "silu", "softplus", "hardshrink", "logsigmoid", "sigmoid", "tanh",
     "softmax", "softmin", "log_softmax",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy", "kl_div",
@@ -244,6 +244,11 @@ _hardtanh_ = _inplace(nn_ops.hardtanh)
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
     return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def hardshrink(input, lambd=0.5):
+    """`x` where `|x| > lambd`, else 0."""
+    return nn_ops.hardshrink(input, lambd)
 
 
 def relu6(input, inplace=False):

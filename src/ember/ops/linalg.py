@@ -37,6 +37,14 @@ class DotBackward0(Node):
 
 def dot(input, other):
     """Inner product of two 1-d tensors."""
+    _check_vectors(input, other)
+    return _record(Tensor._make(as_array(np.dot(input._data, other._data))), DotBackward0,
+                   input, other)
+
+
+def _check_vectors(input, other):
+    """dot's (and vdot's) errors for operands that are not two 1-d tensors of one size and
+    dtype."""
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and "
                            f"{other._data.ndim}D tensors")
@@ -46,8 +54,6 @@ def dot(input, other):
                            f"elements, but got {input._data.shape[0]} and "
                            f"{other._data.shape[0]} elements respectively")
     _check_same_dtype(input, other, "dot")
-    return _record(Tensor._make(as_array(np.dot(input._data, other._data))), DotBackward0,
-                   input, other)
 
 
 class MvBackward0(Node):
@@ -232,7 +238,7 @@ from collections import namedtuple as _namedtuple
 from .. import _backend, _dtype
 from .._tensor import _wrap_dim
 from . import pointwise as _pw
-from .shape import _as_view
+from .shape import _ScatterBackward, _as_view, _scatter_into
 
 
 def _recording(*tensors):
@@ -266,6 +272,65 @@ def outer(input, vec2):
 
 
 ger = outer
+
+
+def inner(input, other, *, out=None):
+    """Sum over the last dims of both: `tensordot(input, other, ([-1], [-1]))` (a product
+    when either is 0-d)."""
+    a, b = input._data, other._data
+    if a.ndim == 0 or b.ndim == 0:
+        return _out(input * other, out)
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got "
+                           f"shapes {list(a.shape)} and {list(b.shape)}")
+    return _out(tensordot(input, other, ([-1], [-1])), out)
+
+
+class VdotBackward0(Node):
+    def apply(self, grad):                          # d(conj(a).b) = (conj(grad) b, grad a)
+        a, b = self.saved
+        return (grad.conj() * b if self.needs_grad(0) else None,
+                grad * a if self.needs_grad(1) else None)
+
+
+def adjoint(input):
+    """The conjugate transpose of the last two dims (a view)."""
+    return input.adjoint()
+
+
+def vdot(input, other, *, out=None):
+    """The dot product of two 1-d tensors, the first conjugated."""
+    _check_vectors(input, other)
+    return _out(_record(Tensor._make(as_array(np.vdot(input._data, other._data))),
+                        VdotBackward0, input, other), out)
+
+
+class AddrBackward0(Node):
+    def apply(self, grad):
+        vec1, vec2 = self.saved
+        return (_sum_to(_maybe_multiply(grad, self.beta), self.input_shape)
+                if self.needs_grad(0) else None,
+                _maybe_multiply(mv(grad, vec2), self.alpha) if self.needs_grad(1) else None,
+                _maybe_multiply(mv(grad.t(), vec1), self.alpha) if self.needs_grad(2) else None)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    """`beta * input + alpha * outer(vec1, vec2)`, with `input` broadcast to the product's
+    shape."""
+    for name, t in (("vec1", vec1), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {t._data.ndim}-D")
+    shape = (vec1._data.shape[0], vec2._data.shape[0])
+    dt = _dtype.promote_types(_dtype.promote_types(input.dtype, vec1.dtype), vec2.dtype)
+    c = _broadcast_input(input, shape).astype(dt.np, copy=False)
+    v1, v2 = vec1._data.astype(dt.np, copy=False), vec2._data.astype(dt.np, copy=False)
+    result = Tensor._make(_blend(v1[:, None] * v2[None, :], c, beta, alpha, dt))
+    if _recording(input, vec1, vec2):
+        node = AddrBackward0(input, vec1, vec2)
+        node.save_for_backward(vec1, vec2)
+        node.beta, node.alpha, node.input_shape = beta, alpha, input._data.shape
+        _attach(result, node)
+    return _out(result, out)
 
 
 def _scalar_name(t):
@@ -596,6 +661,43 @@ def diag(input, diagonal=0, *, out=None):
         node.shape, node.offset, node.dim1, node.dim2 = x.shape, offset, 0, 1
         _attach(result, node)
     return _out(result, out)
+
+
+def diagflat(input, offset=0):
+    """The flattened input on the `offset`-th diagonal of a square matrix."""
+    return diag_embed(input.ravel(), offset, 0, 1)
+
+
+def fill_diagonal_(input, fill_value, wrap=False):
+    """Write `fill_value` on the main diagonal (of a tensor whose dims are all equal, or of a
+    matrix); `wrap`: a tall matrix's diagonal starts again after every `cols + 1` rows."""
+    x = input._data
+    if x.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if x.ndim > 2 and len(set(x.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    rows, cols = x.shape[0], x.shape[1]
+    if x.ndim == 2 and wrap and rows > cols + 1:
+        blocks = range(0, rows, cols + 1)           # each block of rows holds one diagonal
+    else:
+        blocks = (0,)
+    for start in blocks:
+        part = input[start:start + cols] if len(blocks) > 1 else input
+        for _ in range(x.ndim - 1):                 # the diagonal over all dims, as a view
+            part = diagonal(part, 0, 0, -1)
+        part.fill_(fill_value)
+    return input
+
+
+class DiagonalScatterBackward0(_ScatterBackward):
+    """`diagonal_scatter`."""
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """A copy of `input` with `src` written on its diagonal."""
+    offset, d1, d2 = _diagonal_dims(input._data.ndim, offset, dim1, dim2)
+    return _scatter_into(input, src, lambda t: diagonal(t, offset, d1, d2),
+                         DiagonalScatterBackward0)
 
 
 class TraceBackward0(Node):
@@ -1621,6 +1723,24 @@ def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
     return _Svd(*outs)
 
 
+def svd(input, some=True, compute_uv=True):
+    """The legacy `torch.svd`: `(U, S, V)` with `input = U diag(S) V^T` (V, not Vh; reduced
+    unless `some=False`; without `compute_uv`, U and V are zeros)."""
+    from .reduction import return_types
+    if input._data.ndim < 2:
+        raise RuntimeError(f"linalg.svd: input should have at least 2 dimensions, but has "
+                           f"{input._data.ndim} dimensions instead")
+    if compute_uv:
+        u, s, vh = linalg_svd(input, full_matrices=not some)
+        return return_types.svd((u, s, vh.mH))
+    x = input._data
+    m, n = x.shape[-2:]
+    xp = _backend.xp(x)
+    return return_types.svd((Tensor._make(xp.zeros(x.shape[:-2] + (m, m), x.dtype)),
+                             svdvals(input),
+                             Tensor._make(xp.zeros(x.shape[:-2] + (n, n), x.dtype))))
+
+
 def svdvals(A, *, driver=None, out=None):
     """The singular values of the matrices in A's last two dims, in descending order (their
     gradient is PyTorch's, through the SVD node, differentiable again)."""
@@ -1765,10 +1885,14 @@ METHODS = {
     "baddbmm": baddbmm, "tril": tril, "triu": triu, "diagonal": diagonal, "diag": diag,
     "diag_embed": diag_embed, "trace": trace, "cross": cross, "det": det, "inverse": inverse,
     "slogdet": slogdet, "logdet": logdet, "kron": kron, "matrix_power": matrix_power,
+    "inner": inner, "vdot": vdot, "addr": addr, "diagflat": diagflat,
+    "fill_diagonal_": fill_diagonal_, "diagonal_scatter": diagonal_scatter, "svd": svd,
 }
 INPLACE = {"tril_": tril, "triu_": triu, "addmm_": addmm, "addmv_": addmv,
-           "addbmm_": addbmm, "baddbmm_": baddbmm}
+           "addbmm_": addbmm, "baddbmm_": baddbmm, "addr_": addr}
 
 __all__ = ["addbmm", "addmm", "addmv", "baddbmm", "bmm", "cross", "det", "diag", "diag_embed",
            "diagonal", "dot", "einsum", "ger", "inverse", "kron", "logdet", "matmul", "mm", "mv",
-           "matrix_power", "outer", "slogdet", "tensordot", "trace", "tril", "triu"]
+           "matrix_power", "outer", "slogdet", "tensordot", "trace", "tril", "triu",
+           "inner", "vdot", "addr", "diagflat", "diagonal_scatter", "svd",
+           "adjoint"]

@@ -273,6 +273,47 @@ def silu(input):
     return result
 
 
+class HardshrinkBackward0(Node):
+    def apply(self, grad):                          # 1 outside [-lambd, lambd], 0 inside
+        x, = self.saved
+        return (_hardshrink_mask(grad, x, self.lambd),)
+
+
+class HardshrinkBackwardBackward0(Node):
+    def apply(self, gg):
+        x, = self.saved                             # piecewise constant in x: zero
+        return (_hardshrink_mask(gg, x, self.lambd) if self.needs_grad(0) else None,
+                Tensor._make(_backend.xp(x._data).zeros_like(x._data))
+                if self.needs_grad(1) else None)
+
+
+def _hardshrink_mask(grad, x, lambd):
+    """`grad` where `x` is outside [-lambd, lambd], 0 inside (recorded, for second
+    derivatives)."""
+    a = x._data
+    inside = (a >= -lambd) & (a <= lambd)
+    result = _wrap(np.where(inside, grad._data.dtype.type(0), grad._data), grad._data.dtype)
+    if _recording(grad, x):
+        node = HardshrinkBackwardBackward0(grad, x)
+        node.lambd = lambd
+        node.save_for_backward(x)
+        _attach(result, node)
+    return result
+
+
+def hardshrink(input, lambd=0.5):
+    """`x` where `|x| > lambd`, else 0."""
+    x, dt = _float_data(input, "hardshrink_cpu")
+    value = np.where((x >= -lambd) & (x <= lambd), x.dtype.type(0), x)
+    result = _wrap(value, dt)
+    if _recording(input):
+        node = HardshrinkBackward0(input)
+        node.lambd = lambd
+        node.save_for_backward(input)
+        _attach(result, node)
+    return result
+
+
 class SoftplusBackward0(Node):
     def apply(self, grad):          # d softplus(x) = z / (z + 1) with z = exp(beta x); 1 above
         x, = self.saved             # the threshold, where softplus(x) is x itself
@@ -1180,4 +1221,4 @@ def dropout(input, p, train):
 
 
 # Tensor methods (bound by _methods.py).
-METHODS = {"softmax": softmax, "log_softmax": log_softmax}
+METHODS = {"softmax": softmax, "log_softmax": log_softmax, "hardshrink": hardshrink}

@@ -2826,6 +2826,89 @@ def float_power(input, exponent, *, out=None):
     return _into(out, pow(base, exponent))
 
 
+def _float_power_(self, exponent):
+    if self._data.dtype is not _F64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype.scalar_name} "
+                           "but the operation's result requires dtype Double")
+    return float_power(self, exponent)
+
+
+class LdexpBackward0(Node):
+    def apply(self, grad):                          # d(a 2^b) = (2^b, a ln2 2^b)
+        a, b = self.saved
+        scale = pow(2.0, b)
+        if b._data.dtype.kind in "iu":
+            # PyTorch computes 2^b here in integers, where a negative b gives 0
+            scale = scale * (b >= 0)
+        return (fit(grad * scale, self.metas[0]) if self.needs_grad(0) else None,
+                fit(grad * a * math.log(2.0) * scale, self.metas[1])
+                if self.needs_grad(1) else None)
+
+
+def ldexp(input, other, *, out=None):
+    """`input * 2 ** other`."""
+    _tensor_argument("ldexp", other)
+    with no_grad():
+        result = mul(input, pow(2.0, other))
+    if grad_mode.enabled and (input._requires_grad or other._requires_grad):
+        node = LdexpBackward0(input, other)
+        node.save_for_backward(input, other)
+        node.metas = (meta(input), meta(other))
+        result._requires_grad, result._grad_fn = True, node
+    return _into(out, result)
+
+
+class FrexpBackward0(Node):
+    def apply(self, grad):                          # mantissa = a / 2^exponent
+        exponent, = self.saved
+        return (grad / pow(2.0, exponent.to(grad.dtype)),)
+
+
+def frexp(input, *, out=None):
+    """`(mantissa, exponent)` with `input = mantissa * 2 ** exponent`, |mantissa| in [0.5, 1)."""
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    mantissa, exponent = np.frexp(input._data)
+    mantissa = Tensor._make(as_array(mantissa))
+    exponent = Tensor._make(as_array(exponent).astype(np.int32))
+    if grad_mode.enabled and input._requires_grad:
+        node = FrexpBackward0(input)
+        node.save_for_backward(exponent)
+        mantissa._requires_grad, mantissa._grad_fn = True, node
+    from .reduction import return_types
+    if out is not None:
+        out[0].copy_(mantissa)
+        out[1].copy_(exponent)
+        return return_types.frexp(out)
+    return return_types.frexp((mantissa, exponent))
+
+
+class NextafterBackward0(Node):
+    def apply(self, grad):                          # PyTorch's rule: like the identity in `a`
+        return (fit(grad, self.metas[0]) if self.needs_grad(0) else None,
+                fit(zeros_like_tensor(grad), self.metas[1]) if self.needs_grad(1) else None)
+
+
+def nextafter(input, other, *, out=None):
+    """The next float after `input` towards `other`."""
+    _tensor_argument("nextafter", other)
+    x, y, dt = operands(input, other)
+    if dt.category != _dtype.FLOAT:
+        raise _not_implemented("nextafter_cpu", dt)
+    if dt.np is _F16:                               # the next float16, not the next float32
+        x, y = _arr(x, _F16), _arr(y, _F16)
+    try:
+        value = np.nextafter(x, y)
+    except ValueError:
+        raise _shape_error(input, other) from None
+    result = wrap(as_array(value), dt)
+    if grad_mode.enabled and (input._requires_grad or other._requires_grad):
+        node = NextafterBackward0(input, other)
+        node.metas = (meta(input), meta(other))
+        result._requires_grad, result._grad_fn = True, node
+    return _into(out, result)
+
+
 def heaviside(input, values, *, out=None):
     """0 where input < 0, 1 where input > 0, `values` where input == 0."""
     _tensor_argument("heaviside", values, name="values")
@@ -3034,7 +3117,8 @@ METHODS = {"__invert__": _invert, "where": _where_method,
            "multiply": mul, "subtract": lambda self, other, *, alpha=1: sub(self, other,
                                                                              alpha=alpha),
            "true_divide": lambda self, other: div(self, other),
-           "polygamma": lambda self, n: polygamma(n, self)}
+           "polygamma": lambda self, n: polygamma(n, self), "ldexp": ldexp, "frexp": frexp,
+           "nextafter": nextafter}
 METHODS.update((name, globals()[name]) for name in _NEW_METHODS)
 # In-place forms: `t.name_(...)` writes `name(t, ...)` into t
 INPLACE = {name + "_": globals()[name] for name in _NEW_INPLACE}
@@ -3050,6 +3134,8 @@ INPLACE.update({"__iand__": bitwise_and, "__ior__": bitwise_or, "__ixor__": bitw
                 "multiply_": mul, "true_divide_": lambda self, other: div(self, other),
                 "polygamma_": lambda self, n: polygamma(n, self, _node=PolygammaBackward1),
                 "mvlgamma_": _mvlgamma_inplace,
+                "divide_": div, "negative_": neg, "float_power_": _float_power_,
+                "ldexp_": ldexp, "nextafter_": nextafter,
                 "subtract_": lambda self, other, *, alpha=1: sub(self, other, alpha=alpha)})
 
 # What `ember.<name>` exports from this module (ember/__init__.py star-imports it).
@@ -3058,5 +3144,6 @@ __all__ = ["abs", "add", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xo
            "pow", "reciprocal", "relu", "remainder", "rsub", "sigmoid", "sign", "sin",
            "sqrt", "sub", "tanh", "where"] + _NEW_METHODS + ["bitwise_left_shift",
                                                             "bitwise_right_shift", "isin",
-                                                            "polygamma"]
+                                                            "polygamma", "ldexp", "frexp",
+                                                            "nextafter"]
 __all__ = sorted(set(__all__) - {"positive"} | {"positive"})

@@ -431,6 +431,8 @@ for _name in ("max", "min", "median", "nanmedian", "kthvalue", "mode", "topk", "
     setattr(return_types, _name + "_out", _return_type(_name + "_out"))   # with out=
 return_types.aminmax = _return_type("aminmax", ("min", "max"))
 return_types.aminmax_out = _return_type("aminmax_out", ("min", "max"))
+return_types.frexp = _return_type("frexp", ("mantissa", "exponent"))
+return_types.svd = _return_type("svd", ("U", "S", "V"))
 del _name
 
 

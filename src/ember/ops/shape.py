@@ -362,6 +362,133 @@ def t(input):
     return _as_view(input, x.T, node, t)
 
 
+def ravel(input):
+    """The elements as a 1-d tensor: a view when the tensor is contiguous, else a copy."""
+    return contiguous(input).view(-1)
+
+
+def _strided_view(x, shape, strides):
+    """A view of `x`'s memory with `shape` and `strides` (in elements), writable as `x` is."""
+    nbytes = tuple(s * x.itemsize for s in strides)
+    if type(x) is not np.ndarray:
+        return _backend.of(x).as_strided(x, shape, nbytes)
+    return np.lib.stride_tricks.as_strided(x, shape, nbytes, writeable=x.flags.writeable)
+
+
+class UnfoldBackward0(Node):
+    def apply(self, grad):                  # each window's gradient goes back where it came from
+        return (_unfold_backward(grad, self.shape, self.dim, self.size, self.step),)
+
+
+class UnfoldBackwardBackward0(Node):
+    def apply(self, grad):
+        return (unfold(grad, self.dim, self.size, self.step),)
+
+
+def _unfold_backward(grad, shape, d, size, step):
+    g = grad._data
+    if not shape:                           # a 0-d input was unfolded into one window of 1
+        out = Tensor._make(g.reshape(()).copy())
+    else:
+        array = _backend.xp(g).zeros(shape, g.dtype)
+        n = g.shape[d]
+        for k in range(size):               # element k of every window: no overlaps within
+            array[(slice(None),) * d + (slice(k, k + (n - 1) * step + 1, step),)] += g[..., k]
+        out = Tensor._make(array)
+    if _recording(grad):
+        node = UnfoldBackwardBackward0(grad)
+        node.dim, node.size, node.step = d, size, step
+        out._requires_grad, out._grad_fn = True, node
+    return out
+
+
+def unfold(input, dimension, size, step):
+    """Every window of `size` elements along `dimension`, `step` apart, as a new last dim
+    (a view: windows that overlap share memory)."""
+    x = input._data
+    d = _wrap_dim(dimension, max(x.ndim, 1))
+    length = x.shape[d] if x.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is "
+                           f"{size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if x.ndim == 0:
+        array = x.reshape(1)
+    else:
+        own = _strides(x)
+        n = (length - size) // step + 1
+        array = _strided_view(x, x.shape[:d] + (n,) + x.shape[d + 1:] + (size,),
+                              own[:d] + (own[d] * step,) + own[d + 1:] + (own[d],))
+    node = None
+    if _recording(input):
+        node = UnfoldBackward0(input)
+        node.shape, node.dim, node.size, node.step = x.shape, d, size, step
+    return _as_view(input, array, node, lambda t: unfold(t, d, size, step))
+
+
+# In-place view ops (`y.squeeze_()`): the tensor itself becomes the view. PyTorch names their
+# backward nodes apart from the out-of-place ones; the derivatives are the same.
+class SqueezeBackward3(SqueezeBackward0):
+    """`squeeze_()`."""
+
+
+class SqueezeBackward4(SqueezeBackward0):
+    """`squeeze_(dim)`."""
+
+
+class SqueezeBackward5(SqueezeBackward0):
+    """`squeeze_(dims)`."""
+
+
+class UnsqueezeBackward1(UnsqueezeBackward0):
+    """`unsqueeze_(dim)`."""
+
+
+class TransposeBackward1(TransposeBackward0):
+    """`transpose_`, `swapaxes_`, `swapdims_`."""
+
+
+class TBackward1(TBackward0):
+    """`t_()`."""
+
+
+def _view_inplace(op, renamed):
+    """The in-place form of view op `op`; `renamed` maps its node classes to PyTorch's names
+    for the in-place form."""
+    def method(self, *args):
+        self._check_inplace()
+        result = op(self, *args)
+        self._data = result._data
+        self._bump_version()
+        if self._base is not None:
+            self._view_fn = result._view_fn      # rebuilds the new view from the same base
+        node = result._grad_fn
+        if node is not None:
+            node.__class__ = renamed[type(node)]
+            self._requires_grad, self._grad_fn = True, node
+        return self
+    method.__name__ = op.__name__ + "_"
+    return method
+
+
+squeeze_ = _view_inplace(squeeze, {SqueezeBackward0: SqueezeBackward3,
+                                   SqueezeBackward1: SqueezeBackward4,
+                                   SqueezeBackward2: SqueezeBackward5})
+unsqueeze_ = _view_inplace(unsqueeze, {UnsqueezeBackward0: UnsqueezeBackward1})
+transpose_ = _view_inplace(transpose, {TransposeBackward0: TransposeBackward1})
+t_ = _view_inplace(t, {TBackward0: TBackward1})
+
+
+def _t_inplace(input):
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is "
+                           f"{input._data.ndim}D")
+    return t_(input)
+
+
 # -- indexing ---------------------------------------------------------------------------------
 
 _SEQUENCE_WARNING = (
@@ -808,6 +935,69 @@ def select(input, dim, index):
     d = _wrap_dim(dim, x.ndim)
     key = (slice(None),) * d + (int(index),)
     return getitem(input, key)
+
+
+# -- the *_scatter ops: a copy of `input` with `src` written into one of its views -------------
+
+
+def _scatter_into(input, src, view_fn, node_cls):
+    """`input` copied, with `src` written into `view_fn(copy)` (PyTorch's size check first)."""
+    out = Tensor._make(input._data.copy())
+    target = view_fn(out)
+    if target._data.shape != src._data.shape:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{_shape_list(src._data.shape)}, slice size = "
+                           f"{_shape_list(target._data.shape)}")
+    target._data[...] = src._data
+    if grad_mode.enabled and (input._requires_grad or src._requires_grad):
+        node = node_cls(input, src)
+        node.view_fn, node.src_meta = view_fn, (src._data.shape, src._data.dtype)
+        out._requires_grad, out._grad_fn = True, node
+    return out
+
+
+def _shape_list(shape):
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
+class _ScatterBackward(Node):
+    def apply(self, grad):
+        # input: the gradient with the overwritten part zeroed; src: the gradient of that part
+        grad_input = grad_src = None
+        if self.needs_grad(0):
+            shape, dtype = self.src_meta
+            zeros = Tensor._make(_backend.xp(grad._data).zeros(shape, grad._data.dtype))
+            grad_input = _scatter_into(grad, zeros, self.view_fn, type(self))
+        if self.needs_grad(1):
+            grad_src = self.view_fn(grad)
+            if grad_src._data.dtype != self.src_meta[1]:
+                grad_src = grad_src.to(_dtype._BY_NP[self.src_meta[1]])
+        return grad_input, grad_src
+
+
+class SelectScatterBackward0(_ScatterBackward):
+    """`select_scatter`."""
+
+
+class SliceScatterBackward0(_ScatterBackward):
+    """`slice_scatter`."""
+
+
+def select_scatter(input, src, dim, index):
+    """A copy of `input` with `src` written into `input.select(dim, index)`."""
+    d = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{_shape_list(input._data.shape)} at dimension {d}")
+    return _scatter_into(input, src, lambda t: select(t, d, index), SelectScatterBackward0)
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """A copy of `input` with `src` written into `input[..., start:end:step, ...]` (at `dim`)."""
+    d = _wrap_dim(dim, input._data.ndim)
+    key = (slice(None),) * d + (slice(start, end, step),)
+    return _scatter_into(input, src, lambda t: getitem(t, key), SliceScatterBackward0)
 
 
 def unbind(input, dim=0):
@@ -1481,6 +1671,45 @@ def flipud(input):
     return flip(input, (0,))
 
 
+class Rot90Backward0(Node):
+    def apply(self, grad):                          # rotate back
+        return (rot90(grad, -self.k, self.dims),)
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """The (dims[0], dims[1]) planes turned by 90 degrees `k` times, from the first dim towards
+    the second (a copy)."""
+    x = input._data
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if x.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {x.ndim}")
+    d0, d1 = _wrap_dim(dims[0], x.ndim), _wrap_dim(dims[1], x.ndim)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and "
+                           f"dim1 = {d1}")
+    k = int(k) % 4
+    # as PyTorch: a flip copied into new memory, then a transposed view of it for odd k
+    if k == 1:
+        array = np.swapaxes(_contiguous_copy(np.flip(x, d1)), d0, d1)
+    elif k == 2:
+        array = _contiguous_copy(np.flip(x, (d0, d1)))
+    elif k == 3:
+        array = np.swapaxes(_contiguous_copy(np.flip(x, d0)), d0, d1)
+    else:
+        array = _contiguous_copy(x)
+    result = Tensor._make(array)
+    if _recording(input):
+        node = Rot90Backward0(input)
+        node.k, node.dims = k, (d0, d1)
+        result._requires_grad, result._grad_fn = True, node
+    return result
+
+
+def _contiguous_copy(a):
+    return a.copy() if type(a) is np.ndarray else _backend.xp(a).ascontiguousarray(a).copy()
+
+
 class RollBackward0(Node):
     def apply(self, grad):
         return (roll(grad, tuple(-s for s in self.shifts), self.dims),)
@@ -1589,7 +1818,10 @@ METHODS = {
     "flipud": flipud, "roll": roll, "movedim": movedim, "moveaxis": moveaxis,
     "swapaxes": swapaxes, "swapdims": swapdims, "view_as": view_as, "reshape_as": reshape_as,
     "broadcast_to": broadcast_to, "storage_offset": storage_offset, "index_put": index_put,
-    "index_put_": index_put_,
+    "index_put_": index_put_, "ravel": ravel, "unfold": unfold, "squeeze_": squeeze_,
+    "unsqueeze_": unsqueeze_, "transpose_": transpose_, "swapaxes_": transpose_,
+    "swapdims_": transpose_, "t_": _t_inplace, "rot90": rot90, "select_scatter": select_scatter,
+    "slice_scatter": slice_scatter,
 }
 
 # What `ember.<name>` exports from this module (ember/__init__.py star-imports it).
@@ -1599,7 +1831,8 @@ __all__ = ["clone", "expand", "flatten", "permute", "reshape", "squeeze", "t", "
            "atleast_3d", "split", "split_with_sizes", "chunk", "tensor_split", "hsplit",
            "vsplit", "dsplit", "narrow", "unflatten", "movedim", "moveaxis", "swapaxes",
            "swapdims", "broadcast_to", "broadcast_shapes", "broadcast_tensors", "meshgrid",
-           "repeat_interleave", "tile", "flip", "fliplr", "flipud", "roll", "index_put"]
+           "repeat_interleave", "tile", "flip", "fliplr", "flipud", "roll", "index_put",
+           "ravel", "rot90", "select_scatter", "slice_scatter"]
 
 # The gather/scatter family lives in ops/indexing.py; importing it here binds its methods.
 from . import indexing as _indexing  # noqa: E402,F401

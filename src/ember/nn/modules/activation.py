@@ -8,7 +8,7 @@ import warnings
 from .. import functional as F
 from .module import Module
 
-__all__ = ["Threshold", "ReLU", "Hardtanh", "ReLU6", "Sigmoid", "Tanh", "SiLU", "ELU", "GELU",
+__all__ = ["Threshold", "ReLU", "Hardtanh", "Hardshrink", "ReLU6", "Sigmoid", "Tanh", "SiLU", "ELU", "GELU",
            "LeakyReLU", "Softplus", "LogSigmoid", "Softmax", "Softmin", "LogSoftmax"]
 
 
@@ -82,6 +82,22 @@ class Hardtanh(Module):
     def extra_repr(self):
         inplace_str = ", inplace=True" if self.inplace else ""
         return f"min_val={self.min_val}, max_val={self.max_val}{inplace_str}"
+
+
+class Hardshrink(Module):
+    """`x` where `|x| > lambd`, else 0."""
+
+    __constants__ = ["lambd"]
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F.hardshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
 
 
 class ReLU6(Hardtanh):
