@@ -247,6 +247,21 @@ def _setitem(key_fn, value_fn):
     return fn
 
 
+def _la(T):
+    return importlib.import_module(T.__name__ + ".linalg")
+
+
+def _spd(T, a):
+    """A symmetric positive-definite matrix made from a."""
+    return a @ a.mT + 3 * T.eye(a.shape[-1], dtype=a.dtype)
+
+
+def _quiet(fn, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args)
+
+
 # name -> (fn(T, *inputs), [samplers or Const], options)
 CASES = {
     # arithmetic, broadcasting, scalars on either side
@@ -667,6 +682,31 @@ CASES = {
     "svd": (lambda T, a: (lambda u, s, vh: ((u @ u.mT) * s.sum(), (vh.mT * s) @ vh))(
         *importlib.import_module(T.__name__ + ".linalg").svd(a, full_matrices=False)),
         [_u((3, 4))]),
+    # decompositions: functions of the outputs that do not depend on sign conventions
+    "qr_tall": (lambda T, a: tuple(_la(T).qr(a)), [_u((2, 4, 3))]),
+    "qr_wide": (lambda T, a: tuple(_la(T).qr(a)), [_u((3, 5))]),
+    "qr_complete_square": (lambda T, a: tuple(_la(T).qr(a, mode="complete")), [_u((3, 3))]),
+    "cholesky": (lambda T, a: _la(T).cholesky(_spd(T, a)), [_u((2, 3, 3))]),
+    "cholesky_upper": (lambda T, a: _la(T).cholesky(_spd(T, a), upper=True), [_u((3, 3))]),
+    "cholesky_legacy": (lambda T, a: _quiet(T.cholesky, _spd(T, a)), [_u((3, 3))]),
+    "eigh": (lambda T, a: (lambda w, v: (w, v * v))(*_la(T).eigh(a + a.mT)), [_u((2, 3, 3))]),
+    "eigh_upper": (lambda T, a: (lambda w, v: (w, (v * v).sum(-1)))(*_la(T).eigh(
+        a + a.mT, UPLO="U")), [_u((3, 3))]),
+    "eigvalsh": (lambda T, a: _la(T).eigvalsh(a + a.mT), [_u((4, 4))]),
+    "pinv_wide": (lambda T, a: _la(T).pinv(a), [_u((3, 4))]),
+    "pinv_tall": (lambda T, a: T.pinverse(a), [_u((2, 4, 3))]),
+    "matrix_exp": (lambda T, a: _la(T).matrix_exp(a), [_u((2, 3, 3), -1.0, 1.0)]),
+    "matrix_exp_method": (lambda T, a: a.matrix_exp(), [_u((3, 3), -3.0, 3.0)]),
+    "lstsq": (lambda T, a, b: _la(T).lstsq(a, b).solution, [_u((5, 3)), _u((5, 2))]),
+    "bessel_i0_i0e_i1_i1e": (lambda T, a: (lambda sp: (T.i0(a), sp.i0e(a), sp.i1(a), sp.i1e(a)))(
+        importlib.import_module(T.__name__ + ".special")), [_u((2, 3), -3.0, 3.0, away=0.2)]),
+    "bessel_i1_at_zero": (lambda T, a: importlib.import_module(T.__name__ + ".special").i1(a),
+                          [_fixed([0.0, 0.7, -1.3])]),
+    "prelu_channels": (lambda T, a, w: importlib.import_module(T.__name__ + ".nn.functional").prelu(
+        a, w), [_u((2, 3, 4), away=0.1), _u((3,), 0.1, 0.5)]),
+    "prelu_single": (lambda T, a, w: a.prelu(w), [_u((5,), away=0.1), _u((1,), 0.1, 0.5)]),
+    "renorm": (lambda T, a: a.renorm(2, 0, 1.5), [_u((3, 4))]),
+    "renorm_p3_inplace": (_inplace("renorm_", 3, 1, 1.0), [_u((3, 4))]),
     "multi_dot": (lambda T, a, b, c, d: importlib.import_module(T.__name__ + ".linalg").multi_dot(
         [a, b, c, d]), [_u((3,)), _u((3, 4)), _u((4, 2)), _u((2, 5))]),
     # issue 3, pointwise (ops/pointwise.py): transcendental functions

@@ -28,7 +28,7 @@ from .ops.pointwise import *  # noqa: E402,F401,F403
 from .ops.reduction import *  # noqa: E402,F401,F403
 from .ops.shape import *  # noqa: E402,F401,F403
 from .ops.indexing import *  # noqa: E402,F401,F403  (after pointwise: its where() wraps it)
-from .ops.nn_ops import dropout, hardshrink, log_softmax, softmax  # noqa: E402
+from .ops.nn_ops import dropout, hardshrink, log_softmax, prelu, softmax  # noqa: E402
 from . import linalg  # noqa: E402,F401
 from . import random  # noqa: E402
 from .random import (Generator, default_generator, get_rng_state,  # noqa: E402

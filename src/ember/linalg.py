@@ -16,6 +16,13 @@ from .ops.linalg import linalg_solve as solve
 from .ops.linalg import linalg_svd as svd
 from .ops.linalg import matmul as _matmul
 from .ops.linalg import matrix_norm, matrix_power, multi_dot, svdvals, vecdot, vector_norm
+from .ops.linalg import linalg_qr as qr
+from .ops.linalg import linalg_cholesky as cholesky
+from .ops.linalg import linalg_eigh as eigh
+from .ops.linalg import linalg_eigvalsh as eigvalsh
+from .ops.linalg import linalg_pinv as pinv
+from .ops.linalg import linalg_matrix_exp as matrix_exp
+from .ops.linalg import lstsq, matrix_rank
 
 
 def matmul(input, other, *, out=None):
@@ -59,6 +66,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     return _SolveEx(result, zeros(tuple(A.shape[:-2]), dtype=int32))
 
 
-__all__ = ["LinAlgError", "cross", "det", "diagonal", "inv", "inv_ex", "matmul", "matrix_norm",
+__all__ = ["LinAlgError", "cholesky", "eigh", "eigvalsh", "lstsq", "matrix_exp", "matrix_rank",
+           "pinv", "qr", "cross", "det", "diagonal", "inv", "inv_ex", "matmul", "matrix_norm",
            "matrix_power", "multi_dot", "norm", "slogdet", "solve", "solve_ex", "svd", "svdvals",
            "vecdot", "vector_norm"]

@@ -25,6 +25,10 @@ polygamma = _pw.polygamma
 sinc = _pw.sinc
 xlogy = _pw.xlogy
 logsumexp = _reduction.logsumexp
+i0 = _pw.i0
+i0e = _pw.i0e
+i1 = _pw.i1
+i1e = _pw.i1e
 
 
 def round(input, *, decimals=0, out=None):  # noqa: A001 - PyTorch's name
@@ -35,6 +39,6 @@ def round(input, *, decimals=0, out=None):  # noqa: A001 - PyTorch's name
 softmax = _nn_ops.softmax
 log_softmax = _nn_ops.log_softmax
 
-__all__ = ["digamma", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "log1p",
+__all__ = ["digamma", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1", "i1e", "log1p",
            "log_softmax", "logit", "logsumexp", "multigammaln", "polygamma", "psi", "round",
            "sinc", "softmax", "xlogy"]

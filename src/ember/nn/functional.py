@@ -20,7 +20,7 @@ from . import _reduction
 __all__ = [
     "linear", "bilinear", "dropout", "dropout1d", "dropout2d", "embedding", "one_hot",
     "relu", "relu_", "relu6", "threshold", "threshold_", "hardtanh", "hardtanh_", "elu", "elu_",
-    "leaky_relu", "leaky_relu_", "gelu", "silu", "softplus", "hardshrink", "logsigmoid", "sigmoid", "tanh",
+    "leaky_relu", "leaky_relu_", "prelu", "gelu", "silu", "softplus", "hardshrink", "logsigmoid", "sigmoid", "tanh",
     "softmax", "softmin", "log_softmax",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy", "kl_div",
@@ -266,6 +266,11 @@ _elu_ = _inplace(nn_ops.elu)
 
 def elu_(input, alpha=1.0):
     return _elu_(input, alpha)
+
+
+def prelu(input, weight):
+    """`x` where `x > 0`, else `weight * x` (one weight, or one per channel)."""
+    return nn_ops.prelu(input, weight)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):

@@ -1879,6 +1879,520 @@ def matrix_power(A, n, *, out=None):
     return _out(result, out)
 
 
+# -- decompositions: qr, cholesky, eigh, and what is built on them --------------------------------
+
+
+def _decomp_outputs(node):
+    """The node's outputs as tensors attached to it, so that its backward, written with ember
+    ops on them, can be differentiated again."""
+    outs = []
+    for i, array in enumerate(node.results):
+        t = Tensor._make(array, True, node)
+        t._output_nr = i
+        outs.append(t)
+    return outs
+
+
+def _attach_outputs(node, arrays, tensors):
+    node.results, node.num_outputs = arrays, len(arrays)
+    for i, t in enumerate(tensors):
+        t._requires_grad, t._grad_fn, t._output_nr = True, node, i
+
+
+def _named(name, fields, values):
+    """`torch.return_types.<name>(values)`, registering the type on first use."""
+    from .reduction import _return_type, return_types
+    if not hasattr(return_types, name):
+        setattr(return_types, name, _return_type(name, fields))
+    return getattr(return_types, name)(values)
+
+
+def _check_float_matrix(A, name, square=True):
+    x = A._data
+    if x.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    if square and x.shape[-1] != x.shape[-2]:
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are "
+                           f"{x.shape[-2]} by {x.shape[-1]} matrices")
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{_scalar_name(A)}")
+    return x
+
+
+def _solve_right(B, M):
+    """B M^{-1} (differentiable)."""
+    return linalg_solve(M, B, left=False)
+
+
+def _copyltu(M):
+    """The symmetric matrix with M's lower triangle (and its diagonal)."""
+    return tril(M) + tril(M, -1).mT
+
+
+class LinalgQrBackward0(Node):
+    """A = QR. For m >= n: gA = (gQ + Q copyltu(M)) R^{-T}, M = R gR^T - gQ^T Q; for m < n,
+    A = Q [U | V] splits into the square case for U (with gQ + Y gV^T) and Q gV for V."""
+
+    def apply(self, grads):
+        if self.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
+                               "when mode='r'. Please use linalg.qr(A, mode='reduced') if you "
+                               "are going to differentiate through linalg.qr.")
+        m, n = self.shape[-2:]
+        if self.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
+                               "and nrows > ncols.")
+        gQ, gR = grads
+        Q, R = _decomp_outputs(self)
+        if gQ is None:
+            gQ = Q * 0
+        if gR is None:
+            gR = R * 0
+
+        def square_case(gQ, gR, R):
+            M = matmul(R, gR.mT) - matmul(gQ.mT, Q)
+            return _solve_right(gQ + matmul(Q, _copyltu(M)), R.mT)
+
+        if m >= n:
+            return (square_case(gQ, gR, R),)
+        Y = matmul(Q, R[..., m:])                       # A's last n - m columns
+        gV = gR[..., m:]
+        gX = square_case(gQ + matmul(Y, gV.mT), gR[..., :m], R[..., :m])
+        from .shape import cat
+        return (cat([gX, matmul(Q, gV)], -1),)
+
+
+def linalg_qr(A, mode="reduced", *, out=None):
+    """The QR decomposition A = QR: Q with orthonormal columns, R upper triangular
+    (`mode`: 'reduced', 'complete', or 'r' for R alone, with an empty Q)."""
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    x = _check_float_matrix(A, "linalg.qr", square=False)
+    m, n = x.shape[-2:]
+    k = min(m, n)
+    xp = _backend.xp(x)
+    if x.size:
+        q, r = np.linalg.qr(x, mode="complete" if mode == "complete" else "reduced")
+    else:
+        cols = m if mode == "complete" else k
+        q = xp.zeros(x.shape[:-2] + (m, cols), x.dtype)
+        q[..., :, :] = xp.eye(m, cols, dtype=x.dtype)
+        r = xp.zeros(x.shape[:-2] + (cols, n), x.dtype)
+    if mode == "r":
+        q = xp.zeros((0,), x.dtype)
+    arrays = (contiguous(q).astype(x.dtype, copy=False), contiguous(r).astype(x.dtype, copy=False))
+    outs = [Tensor._make(a) for a in arrays]
+    if _recording(A):
+        node = LinalgQrBackward0(A)
+        node.mode, node.shape = mode, x.shape
+        _attach_outputs(node, arrays, outs)
+    return _named("linalg_qr", ("Q", "R"), outs)
+
+
+def qr(input, some=True, *, out=None):
+    """The legacy `torch.qr`: `linalg.qr` with mode 'reduced' (some=True) or 'complete'."""
+    from .._tensor import warn_once
+    warn_once("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future "
+              "PyTorch release.\nThe boolean parameter 'some' has been replaced with a string "
+              "parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\nQ, R = "
+              "torch.linalg.qr(A, 'reduced' if some else 'complete')")
+    return _named("qr", ("Q", "R"), linalg_qr(input, "reduced" if some else "complete"))
+
+
+class _CholeskyBackward(Node):
+    """A = L L^T: gA = L^{-T} Φ(L^T gL) L^{-1}, Φ taking the lower triangle with the diagonal
+    halved, made symmetric."""
+
+    def apply(self, grad):
+        L, = _decomp_outputs(self)
+        if self.upper:
+            L, grad = L.mT, grad.mT
+        P = tril(matmul(L.mT, grad))
+        P = (P + tril(P, -1).mT) * 0.5
+        return (_solve_right(linalg_solve(L.mT, P), L),)
+
+
+class LinalgCholeskyExBackward0(_CholeskyBackward):
+    pass
+
+
+class CholeskyBackward0(_CholeskyBackward):
+    pass
+
+
+def _not_positive_definite(x, name):
+    host = _backend.of(x).to_host(x) if not isinstance(x, np.ndarray) else x
+    batch = host.reshape((-1,) + host.shape[-2:])
+    for b, matrix in enumerate(batch):
+        try:
+            np.linalg.cholesky(matrix)
+            continue
+        except np.linalg.LinAlgError:
+            pass
+        order = next(k for k in range(1, matrix.shape[0] + 1)
+                     if not _is_pd(matrix[:k, :k]))
+        where = f"(Batch element {b}): " if host.ndim > 2 else ""
+        return _LinAlgError(f"{name}: {where}The factorization could not be completed because "
+                            f"the input is not positive-definite (the leading minor of order "
+                            f"{order} is not positive-definite).")
+    return _LinAlgError(f"{name}: The factorization could not be completed because the input is "
+                        "not positive-definite.")
+
+
+def _is_pd(matrix):
+    try:
+        np.linalg.cholesky(matrix)
+        return True
+    except np.linalg.LinAlgError:
+        return False
+
+
+def _cholesky(A, upper, name, node_cls):
+    x = _check_float_matrix(A, name)
+    # LAPACK's potrf reads one triangle: the lower one, or the upper one for upper=True
+    source = np.swapaxes(x, -1, -2) if upper else x
+    try:
+        with np.errstate(all="ignore"):
+            value = np.linalg.cholesky(source) if x.size else source.copy()
+    except np.linalg.LinAlgError:
+        raise _not_positive_definite(source, name) from None
+    if upper:
+        value = np.swapaxes(value, -1, -2)
+    array = contiguous(value).astype(x.dtype, copy=False)
+    result = Tensor._make(array)
+    if _recording(A):
+        node = node_cls(A)
+        node.upper = upper
+        _attach_outputs(node, (array,), (result,))
+    return result
+
+
+def linalg_cholesky(A, *, upper=False, out=None):
+    """The Cholesky factor L of a symmetric positive-definite A = L L^T (U = L^T with upper=True);
+    only A's lower triangle is read."""
+    return _out(_cholesky(A, upper, "linalg.cholesky", LinalgCholeskyExBackward0), out)
+
+
+def cholesky(input, upper=False, *, out=None):
+    """The legacy `torch.cholesky` (deprecated in favour of `linalg.cholesky`)."""
+    from .._tensor import warn_once
+    warn_once("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed "
+              "in a future PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\nL = "
+              "torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\nshould be "
+              "replaced with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce "
+              "equivalent results for all valid (symmetric positive definite) inputs.")
+    return _out(_cholesky(input, upper, "linalg.cholesky", CholeskyBackward0), out)
+
+
+class LinalgEighBackward0(Node):
+    """A = V diag(L) V^T: gA = V (diag(gL) + skew(V^T gV) / E) V^T, E_ij = L_j - L_i."""
+
+    def apply(self, grads):
+        gL, gV = grads
+        L, V = _decomp_outputs(self)
+        if gV is None:
+            if gL is None:
+                return (None,)
+            return (matmul(V * gL.unsqueeze(-2), V.mT),)
+        from .._creation import eye
+        VhgV = matmul(V.mT, gV)
+        VhgV = (VhgV - VhgV.mT) * 0.5
+        n = L._data.shape[-1]
+        E = L.unsqueeze(-2) - L.unsqueeze(-1) + eye(n, dtype=L.dtype, device=L.device)
+        inner = VhgV / E                                # (its diagonal is 0)
+        if gL is not None:
+            inner = inner + diag_embed(gL)
+        return (matmul(V, matmul(inner, V.mT)),)
+
+
+def linalg_eigh(A, UPLO="L", *, out=None):
+    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix, reading the triangle
+    `UPLO` names."""
+    if UPLO not in ("L", "U", "l", "u"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    x = _check_float_matrix(A, "linalg.eigh")
+    if x.size:
+        w, v = np.linalg.eigh(x, UPLO.upper())
+    else:
+        w = _backend.xp(x).zeros(x.shape[:-1], x.real.dtype)
+        v = x.copy()
+    arrays = (contiguous(w).astype(x.real.dtype, copy=False),
+              contiguous(v).astype(x.dtype, copy=False))
+    outs = [Tensor._make(a) for a in arrays]
+    if _recording(A):
+        _attach_outputs(LinalgEighBackward0(A), arrays, outs)
+    return _named("linalg_eigh", ("eigenvalues", "eigenvectors"), outs)
+
+
+def linalg_eigvalsh(A, UPLO="L", *, out=None):
+    """The eigenvalues (ascending) of a symmetric matrix."""
+    if _recording(A):
+        return _out(linalg_eigh(A, UPLO).eigenvalues, out)
+    if UPLO not in ("L", "U", "l", "u"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    x = _check_float_matrix(A, "linalg.eigvalsh")
+    w = np.linalg.eigvalsh(x, UPLO.upper()) if x.size else \
+        _backend.xp(x).zeros(x.shape[:-1], x.real.dtype)
+    return _out(Tensor._make(contiguous(w).astype(x.real.dtype, copy=False)), out)
+
+
+def _default_tolerances(x, atol, rtol):
+    eps = float(np.finfo(x.dtype).eps)
+    if rtol is None:
+        rtol = 0.0 if (atol is not None and atol > 0) else eps * max(x.shape[-2:])
+    return (0.0 if atol is None else atol), rtol
+
+
+def _pinv_backward(grad, pinvA, A):
+    """The adjoint of dA -> d(A+) = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+."""
+    G = grad.mT
+    first = -matmul(matmul(pinvA.mT, grad), pinvA.mT)
+    left = G - matmul(A, matmul(pinvA, G))                 # (I - A A+) G^T
+    second = matmul(left, matmul(pinvA, pinvA.mT))
+    right = G - matmul(matmul(G, pinvA), A)                # G^T (I - A+ A)
+    third = matmul(matmul(pinvA.mT, pinvA), right)
+    return first + second + third
+
+
+class LinalgPinvBackward0(Node):
+    def apply(self, grad):
+        A, = self.saved
+        pinvA, = _decomp_outputs(self)
+        return (_pinv_backward(grad, pinvA, A),)
+
+
+def linalg_pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """The Moore-Penrose pseudo-inverse, from the SVD: singular values at most
+    max(atol, rtol * largest) count as zero."""
+    x = _check_float_matrix(A, "linalg.pinv", square=False)
+    if rcond is not None:
+        rtol = rcond
+    atol, rtol = _default_tolerances(x, atol, rtol)
+    m, n = x.shape[-2:]
+    if x.size:
+        if hermitian:
+            w, v = np.linalg.eigh(x)
+            s, u, vt = np.abs(w), v, np.swapaxes(v * np.sign(w)[..., None, :], -1, -2)
+        else:
+            u, s, vt = np.linalg.svd(x, full_matrices=False)
+        largest = s.max(-1, keepdims=True)
+        cutoff = np.maximum(atol, rtol * largest)
+        with np.errstate(divide="ignore"):
+            s_inv = np.where(s > cutoff, 1 / s, x.real.dtype.type(0))
+        value = np.matmul(np.swapaxes(vt, -1, -2), s_inv[..., None] * np.swapaxes(u, -1, -2))
+    else:
+        value = _backend.xp(x).zeros(x.shape[:-2] + (n, m), x.dtype)
+    array = contiguous(value).astype(x.dtype, copy=False)
+    result = Tensor._make(array)
+    if _recording(A):
+        node = LinalgPinvBackward0(A)
+        node.save_for_backward(A)
+        _attach_outputs(node, (array,), (result,))
+    return _out(result, out)
+
+
+def pinverse(input, rcond=1e-15):
+    """The legacy `torch.pinverse`: `linalg.pinv` with a relative cutoff `rcond`."""
+    return linalg_pinv(input, rtol=rcond)
+
+
+def _matrix_rank_value(x, atol, rtol, hermitian):
+    atol, rtol = _default_tolerances(x, atol, rtol)
+    if not x.size:
+        return _backend.xp(x).zeros(x.shape[:-2], np.int64)
+    s = np.abs(np.linalg.eigvalsh(x)) if hermitian else np.linalg.svd(x, compute_uv=False)
+    cutoff = np.maximum(atol, rtol * s.max(-1, keepdims=True))
+    return (s > cutoff).sum(-1).astype(np.int64)
+
+
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """The number of singular values above max(atol, rtol * largest)."""
+    x = _check_float_matrix(A, "linalg.matrix_rank", square=False)
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    return _out(Tensor._make(as_array(_matrix_rank_value(x, atol, rtol, hermitian))), out)
+
+
+_PADE13 = (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800.,
+           129060195264000., 10559470521600., 670442572800., 33522128640., 1323241920.,
+           40840800., 960960., 16380., 182., 1.)
+
+
+def _expm(x):
+    """exp of square matrices: scaling and squaring with the degree-13 Padé approximant
+    (Higham 2005), in float64."""
+    a = x.astype(np.float64)
+    xp = _backend.xp(x)
+    n = a.shape[-1]
+    ident = xp.eye(n, dtype=np.float64)
+    norm = np.abs(a).sum(-2).max(-1)                                       # 1-norm per matrix
+    with np.errstate(divide="ignore"):
+        s = np.maximum(0, np.ceil(np.log2(norm / 5.371920351148152))).astype(np.int64)
+    s = np.where(np.isfinite(norm), s, 0)
+    a = a / (2.0 ** s)[..., None, None]
+    b = _PADE13
+    a2 = np.matmul(a, a)
+    a4 = np.matmul(a2, a2)
+    a6 = np.matmul(a4, a2)
+    u = np.matmul(a, np.matmul(a6, b[13] * a6 + b[11] * a4 + b[9] * a2) +
+                  b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * ident)
+    v = np.matmul(a6, b[12] * a6 + b[10] * a4 + b[8] * a2) + \
+        b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * ident
+    r = np.linalg.solve(v - u, v + u)
+    host_s = _backend.of(s).to_host(s) if not isinstance(s, np.ndarray) else s
+    for k in range(int(host_s.max()) if host_s.size else 0):
+        squared = np.matmul(r, r)
+        r = np.where((s > k)[..., None, None], squared, r)
+    return r.astype(x.dtype)
+
+
+class LinalgMatrixExpBackward0(Node):
+    """gA = the upper-right block of exp([[A^T, G], [0, A^T]])."""
+
+    def apply(self, grad):
+        A, = self.saved
+        from .shape import cat
+        n = A._data.shape[-1]
+        At = A.mT
+        top = cat([At, grad], -1)
+        bottom = cat([grad * 0, At], -1)
+        return (linalg_matrix_exp(cat([top, bottom], -2))[..., :n, n:],)
+
+
+def linalg_matrix_exp(A):
+    """The matrix exponential exp(A) = sum A^k / k! of square matrices."""
+    x = _check_float_matrix(A, "linalg.matrix_exp")
+    if x.dtype == np.float16:
+        raise RuntimeError("\"linalg_matrix_exp\" not implemented for 'Half'")
+    value = _expm(x) if x.size else x.copy()
+    result = Tensor._make(contiguous(value))
+    if _recording(A):
+        node = LinalgMatrixExpBackward0(A)
+        node.save_for_backward(A)
+        _attach(result, node)
+    return result
+
+
+def matrix_exp(input):
+    """`torch.matrix_exp`: `linalg.matrix_exp`."""
+    return linalg_matrix_exp(input)
+
+
+class LinalgLstsqBackward0(Node):
+    """solution = A+ B: gB = A+^T g, gA = the pinv adjoint of g B^T."""
+
+    num_outputs = 2
+
+    def apply(self, grads):
+        g = grads[0]
+        A, B = self.saved
+        if g is None:
+            return (None, None)
+        pinvA = linalg_pinv(A)
+        gA = _pinv_backward(matmul(g, B.mT), pinvA, A) if self.needs_grad(0) else None
+        gB = matmul(pinvA.mT, g) if self.needs_grad(1) else None
+        return (gA, gB)
+
+
+def lstsq(A, B, rcond=None, *, driver=None, out=None):
+    """The least-squares solution of A X = B. Residuals are given (except by PyTorch's CPU
+    default driver, 'gelsy') when m > n and A has full rank; singular values by 'gelsd' and
+    'gelss' only; the rank by every driver but 'gels'."""
+    a = _check_float_matrix(A, "torch.linalg.lstsq", square=False)
+    b = B._data
+    driver = driver or "gelsy"
+    if driver not in ("gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of "
+                           f"(gels, gelsy, gelsd, gelss)")
+    vector = b.ndim == a.ndim - 1
+    b_mat = b[..., None] if vector else b
+    m, n = a.shape[-2:]
+    batch = np.broadcast_shapes(a.shape[:-2], b_mat.shape[:-2])
+    a_full = np.broadcast_to(a, batch + a.shape[-2:]).reshape((-1, m, n))
+    b_full = np.broadcast_to(b_mat, batch + b_mat.shape[-2:]).reshape((-1,) + b_mat.shape[-2:])
+    if rcond is None:
+        rcond = float(np.finfo(a.dtype).eps) * max(m, n)
+    xp = _backend.xp(a)
+    k = b_mat.shape[-1]
+    sols = xp.zeros((a_full.shape[0], n, k), a.dtype)
+    ranks = xp.zeros((a_full.shape[0],), np.int64)
+    svals = xp.zeros((a_full.shape[0], min(m, n)), a.real.dtype)
+    res = xp.zeros((a_full.shape[0], k), a.real.dtype)
+    full = True
+    for i in range(a_full.shape[0]):
+        x, r, rank, s = np.linalg.lstsq(a_full[i], b_full[i], rcond=rcond)
+        sols[i], ranks[i], svals[i] = x, rank, s
+        if m > n and int(rank) == n:
+            res[i] = ((b_full[i] - np.matmul(a_full[i], x)) ** 2).sum(0)
+        else:
+            full = False
+    solution = sols.reshape(batch + (n, k))
+    if vector:
+        solution = solution[..., 0]
+    residuals = res.reshape(batch + (k,))
+    if vector:
+        residuals = residuals[..., 0]
+    if driver == "gelsy" or not full or m <= n:
+        residuals = xp.zeros((0,), a.real.dtype)
+    rank_t = Tensor._make(ranks.reshape(batch))
+    sv_t = Tensor._make(svals.reshape(batch + (min(m, n),)) if driver in ("gelsd", "gelss")
+                        else xp.zeros((0,), a.real.dtype))
+    outs = [Tensor._make(contiguous(solution)), Tensor._make(contiguous(residuals))]
+    if _recording(A, B):
+        node = LinalgLstsqBackward0(A, B)
+        node.save_for_backward(A, B)
+        for i, t in enumerate(outs):
+            t._requires_grad, t._grad_fn, t._output_nr = True, node, i
+    if driver == "gels":
+        rank_t = Tensor._make(xp.zeros((0,), np.int64))
+    return _named("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"),
+                  (outs[0], outs[1], rank_t, sv_t))
+
+
+
+# -- renorm -------------------------------------------------------------------------------------
+
+
+class RenormBackward0(Node):
+    """PyTorch's renorm_backward: where the slice was rescaled, the derivative of
+    x * maxnorm / (||x|| + 1e-7); elsewhere the gradient passes through."""
+
+    def apply(self, grad):
+        x, = self.saved
+        p, dims, maxnorm = self.p, self.dims, self.maxnorm
+        norm = vector_norm(x, p, dims, True)
+        invnorm = _pw.reciprocal(norm + 1e-7)
+        factor = invnorm * maxnorm
+        nb = norm_backward((x * grad).sum(dims, keepdim=True), x, p, norm, dims, True)
+        return (_pw.where(norm > maxnorm, factor * grad - (factor * invnorm) * nb, grad),)
+
+
+def renorm(input, p, dim, maxnorm, *, out=None):
+    """Each slice along `dim` whose p-norm exceeds `maxnorm` is scaled down to norm `maxnorm`
+    (by maxnorm / (norm + 1e-7))."""
+    x = input._data
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if x.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x.ndim} dimensions")
+    dim = _wrap_dim(dim, x.ndim)
+    dims = [d for d in range(x.ndim) if d != dim]
+    with grad_mode.no_grad():
+        norm = vector_norm(input, p, dims, True)
+        factor = _pw.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
+        result = (input * factor).detach()
+    if _recording(input):
+        node = RenormBackward0(input)
+        node.p, node.dims, node.maxnorm = p, dims, maxnorm
+        node.save_for_backward(input)
+        _attach(result, node)
+    return _out(result, out)
+
+
 # Tensor methods (bound by _methods.py) and in-place forms.
 METHODS = {
     "outer": outer, "ger": ger, "addmm": addmm, "addmv": addmv, "addbmm": addbmm,
@@ -1887,12 +2401,14 @@ METHODS = {
     "slogdet": slogdet, "logdet": logdet, "kron": kron, "matrix_power": matrix_power,
     "inner": inner, "vdot": vdot, "addr": addr, "diagflat": diagflat,
     "fill_diagonal_": fill_diagonal_, "diagonal_scatter": diagonal_scatter, "svd": svd,
+    "qr": qr, "cholesky": cholesky, "pinverse": pinverse, "matrix_exp": matrix_exp,
+    "renorm": renorm,
 }
 INPLACE = {"tril_": tril, "triu_": triu, "addmm_": addmm, "addmv_": addmv,
-           "addbmm_": addbmm, "baddbmm_": baddbmm, "addr_": addr}
+           "addbmm_": addbmm, "baddbmm_": baddbmm, "addr_": addr, "renorm_": renorm}
 
 __all__ = ["addbmm", "addmm", "addmv", "baddbmm", "bmm", "cross", "det", "diag", "diag_embed",
            "diagonal", "dot", "einsum", "ger", "inverse", "kron", "logdet", "matmul", "mm", "mv",
            "matrix_power", "outer", "slogdet", "tensordot", "trace", "tril", "triu",
            "inner", "vdot", "addr", "diagflat", "diagonal_scatter", "svd",
-           "adjoint"]
+           "adjoint", "qr", "cholesky", "pinverse", "matrix_exp", "renorm"]

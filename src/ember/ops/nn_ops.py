@@ -1220,5 +1220,55 @@ def dropout(input, p, train):
     return functional_dropout(input, p, train)
 
 
+# -- prelu --------------------------------------------------------------------------------------
+
+
+def _prelu_weight_shape(x, w):
+    """The shape that broadcasts the weight over the input: one value, or one per channel
+    (dim 1)."""
+    if w.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {w.ndim}")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if w.size != 1 and w.size != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {w.size} and channel size = {channels}.")
+    if w.size == 1:
+        return ()
+    return (channels,) + (1,) * (x.ndim - 2)
+
+
+class PreluKernelBackward0(Node):
+    def apply(self, grad):          # d/dx: 1 where x > 0, else w; d/dw: x where x <= 0, summed
+        x, w = self.saved
+        positive = x > 0
+        wb = w.reshape(self.weight_shape)
+        gx = where(positive, grad, wb * grad) if self.needs_grad(0) else None
+        gw = None
+        if self.needs_grad(1):
+            product = where(positive, 0.0, x) * grad
+            if self.weight_shape == ():
+                gw = product.sum().reshape(tuple(w.shape))
+            else:
+                gw = product.sum([d for d in range(x._data.ndim) if d != 1])
+        return (gx, gw)
+
+
+def prelu(input, weight):
+    """`x` where `x > 0`, else `weight * x`, with one weight, or one per channel (dim 1)."""
+    x, dt = _float_data(input, "prelu_cpu")
+    w = weight._data
+    shape = _prelu_weight_shape(x, w)
+    wb = w.reshape(shape).astype(x.dtype)
+    result = _wrap(np.where(x > 0, x, wb * x), dt)
+    if _recording(input, weight):
+        node = PreluKernelBackward0(input, weight)
+        node.weight_shape = shape
+        node.save_for_backward(input, weight)
+        _attach(result, node)
+    return result
+
+
 # Tensor methods (bound by _methods.py).
-METHODS = {"softmax": softmax, "log_softmax": log_softmax, "hardshrink": hardshrink}
+METHODS = {"softmax": softmax, "log_softmax": log_softmax, "hardshrink": hardshrink,
+           "prelu": prelu}

@@ -2978,6 +2978,128 @@ def sinc(input, *, out=None):
     return _into(out, _unary(SincBackward0, input, value, save_input=True))
 
 
+# -- modified Bessel functions of the first kind: i0, i0e, i1, i1e --------------------------------
+# Computed in float64: for |x| <= 30 the power series (all terms positive, so no cancellation),
+# beyond it the asymptotic expansion e^|x| / sqrt(2 pi |x|) * sum_k c_k / |x|^k, whose terms
+# shrink far below an ulp before they start to grow again.
+
+_BESSEL_SWITCH = 30.0
+
+
+def _bessel_series(x, order):
+    """I_order(x) (order 0 or 1) by its power series, for |x| <= 30."""
+    q = x * x * 0.25
+    term = q * 0.0 + (1.0 if order == 0 else 0.5)
+    total = term
+    for k in range(1, 64):
+        term = term * q / (k * (k + order))
+        total = total + term
+    return total * (x if order == 1 else 1.0)
+
+
+def _bessel_asymptotic(ax, order):
+    """sum_k c_k / ax^k, with e^ax / sqrt(2 pi ax) times it approximating I_order(ax)."""
+    term = ax * 0.0 + 1.0
+    total = term
+    nu4 = 4.0 * order * order
+    for k in range(1, 26):
+        term = term * ((2 * k - 1) ** 2 - nu4) / (8.0 * k * ax)
+        total = total + term
+    return total / np.sqrt(2.0 * math.pi * ax)
+
+
+def _bessel(x, order, scaled):
+    with np.errstate(all="ignore"):
+        return _bessel_values(x, order, scaled)
+
+
+def _bessel_values(x, order, scaled):
+    ax = np.abs(x)
+    small = ax <= _BESSEL_SWITCH
+    safe_small = np.where(small, x, 0.0)
+    safe_large = np.where(small | np.isinf(ax), _BESSEL_SWITCH + 1.0, ax)
+    series = _bessel_series(safe_small, order)
+    if scaled:
+        series = series * np.exp(-np.abs(safe_small))
+    asym = _bessel_asymptotic(safe_large, order)
+    if not scaled:
+        asym = asym * np.exp(safe_large)                 # inf once e^|x| overflows, as PyTorch
+    limit = np.nan if not scaled else 0.0                # the values at +-inf (PyTorch's)
+    if order == 1:
+        asym = np.copysign(asym, x)
+        limit = np.copysign(limit, x)
+    value = np.where(small, series, np.where(np.isinf(x), limit, asym))
+    if order == 1:
+        value = np.where(x == 0, 0.0, value)             # +0 at -0 too, as PyTorch
+    return np.where(np.isnan(x), x, value)
+
+
+def _i0_64(x):
+    return _bessel(x, 0, False)
+
+
+def _i0e_64(x):
+    return _bessel(x, 0, True)
+
+
+def _i1_64(x):
+    return _bessel(x, 1, False)
+
+
+def _i1e_64(x):
+    return _bessel(x, 1, True)
+
+
+class I0Backward0(Node):
+    def apply(self, grad):                          # d I0(a) = I1(a)
+        a, = self.saved
+        return (grad * i1(a),)
+
+
+def i0(input, *, out=None):
+    """The modified Bessel function of the first kind of order 0."""
+    return _float_unary(I0Backward0, input, _i0_64, "input", out)
+
+
+class SpecialI0EBackward0(Node):
+    def apply(self, grad):                          # d i0e(a) = i1e(a) - sgn(a) i0e(a)
+        a, = self.saved
+        return (grad * (i1e(a) - sgn(a) * i0e(a)),)
+
+
+def i0e(input, *, out=None):
+    """The exponentially scaled I0: `exp(-|x|) * i0(x)`."""
+    return _float_unary(SpecialI0EBackward0, input, _i0e_64, "input", out)
+
+
+def _at_zero_half(a, value):
+    return where(a == 0, 0.5, value)
+
+
+class SpecialI1Backward0(Node):
+    def apply(self, grad):                          # d I1(a) = I0(a) - I1(a) / a (1/2 at 0)
+        a, = self.saved
+        safe = where(a == 0, 1.0, a)
+        return (grad * _at_zero_half(a, i0(a) - i1(a) / safe),)
+
+
+def i1(input, *, out=None):
+    """The modified Bessel function of the first kind of order 1."""
+    return _float_unary(SpecialI1Backward0, input, _i1_64, "input", out)
+
+
+class SpecialI1EBackward0(Node):
+    def apply(self, grad):                          # d i1e(a) = i0e(a) - i1e(a) (sgn(a) + 1/a)
+        a, = self.saved
+        safe = where(a == 0, 1.0, a)
+        return (grad * _at_zero_half(a, i0e(a) - i1e(a) * (sgn(a) + reciprocal(safe))),)
+
+
+def i1e(input, *, out=None):
+    """The exponentially scaled I1: `exp(-|x|) * i1(x)`."""
+    return _float_unary(SpecialI1EBackward0, input, _i1e_64, "input", out)
+
+
 def _integer_binary(name, ufunc):
     def op(input, other, *, out=None):
         x, y, dt = operands(input, other)
@@ -3079,7 +3201,7 @@ _NEW_METHODS = (
     "logaddexp2 copysign xlogy deg2rad rad2deg sgn positive addcmul addcdiv float_power "
     "heaviside absolute arccos arcsin arctan arctan2 arccosh arcsinh arctanh fix greater "
     "greater_equal less less_equal not_equal logit sinc gcd lcm lgamma digamma erfinv "
-    "mvlgamma").split()
+    "mvlgamma i0").split()
 _NEW_INPLACE = (
     "rsqrt square exp2 expm1 log2 log10 log1p tan asin acos atan atan2 sinh cosh asinh acosh "
     "atanh erf erfc floor ceil round trunc frac clamp clip clamp_min clamp_max fmod lerp "
@@ -3087,7 +3209,7 @@ _NEW_INPLACE = (
     "rad2deg sgn addcmul addcdiv heaviside absolute arccos arcsin arctan arctan2 arccosh "
     "arcsinh arctanh fix eq ne lt le gt ge greater greater_equal less less_equal not_equal "
     "bitwise_and bitwise_or bitwise_xor bitwise_not logit sinc gcd lcm lgamma digamma erfinv"
-    ).split()
+    " i0").split()
 
 
 # -- in-place forms -------------------------------------------------------------------------

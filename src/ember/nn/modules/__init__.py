@@ -1,5 +1,5 @@
 """The layers of `ember.nn`, one file per family (as in PyTorch's `torch/nn/modules`)."""
-from .activation import (ELU, GELU, Hardshrink, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, ReLU6,
+from .activation import (ELU, GELU, Hardshrink, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, PReLU, ReLU, ReLU6,
                          SiLU, Sigmoid, Softmax, Softmin, Softplus, Tanh, Threshold)
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import Dropout, Dropout1d, Dropout2d
@@ -21,7 +21,7 @@ __all__ = [
     "Identity", "Linear", "Bilinear", "Flatten", "Unflatten", "Embedding",
     "Dropout", "Dropout1d", "Dropout2d",
     "Threshold", "ReLU", "Hardtanh", "Hardshrink", "ReLU6", "Sigmoid", "Tanh", "SiLU", "ELU", "GELU",
-    "LeakyReLU", "Softplus", "LogSigmoid", "Softmax", "Softmin", "LogSoftmax",
+    "LeakyReLU", "PReLU", "Softplus", "LogSigmoid", "Softmax", "Softmin", "LogSoftmax",
     "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
     "NLLLoss", "CrossEntropyLoss", "KLDivLoss",
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",

@@ -9,7 +9,7 @@ from .. import functional as F
 from .module import Module
 
 __all__ = ["Threshold", "ReLU", "Hardtanh", "Hardshrink", "ReLU6", "Sigmoid", "Tanh", "SiLU", "ELU", "GELU",
-           "LeakyReLU", "Softplus", "LogSigmoid", "Softmax", "Softmin", "LogSoftmax"]
+           "LeakyReLU", "PReLU", "Softplus", "LogSigmoid", "Softmax", "Softmin", "LogSoftmax"]
 
 
 class Threshold(Module):
@@ -190,6 +190,31 @@ class LeakyReLU(Module):
     def extra_repr(self):
         inplace_str = ", inplace=True" if self.inplace else ""
         return f"negative_slope={self.negative_slope}{inplace_str}"
+
+
+class PReLU(Module):
+    """`x` where `x > 0`, else `a * x`, with `a` learned: one value, or one per channel."""
+
+    __constants__ = ["num_parameters"]
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        from ... import _creation
+        from ..parameter import Parameter
+        self.num_parameters = num_parameters
+        super().__init__()
+        self.init = init
+        self.weight = Parameter(_creation.empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        from .. import init
+        init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
 
 
 class Softplus(Module):
