@@ -15,6 +15,7 @@ ember's CPU results: any difference is a device-handling bug.
 as `count`); `uninstall()` takes it away again.
 """
 import collections
+import types
 
 import numpy as np
 
@@ -192,6 +193,14 @@ class _Namespace:
     def __init__(self, owner):
         self._owner = owner
 
+    def asarray(self, array, dtype=None):
+        # host data made into a device array is a copy to the device (unlike creating an
+        # array from a shape and a fill value, which the device does by itself)
+        if type(array) is DeviceArray:
+            return array if dtype is None else array.astype(dtype)
+        TRANSFERS["from_host"] += 1
+        return DeviceArray(np.array(array, dtype=dtype, copy=True), self._owner.current)
+
     def __getattr__(self, name):
         value = getattr(np, name)
         if callable(value) and not isinstance(value, type):
@@ -255,11 +264,74 @@ class SimulatedGPU:
         return DeviceArray(backend.draw_with(self.random, kind, n, dtype, a, b), self.current)
 
 
-def install(count=1):
+def install(count=1, through_cupy_backend=False):
+    """Plug a simulated GPU in as device "cuda". With `through_cupy_backend`, ember's own
+    CuPy backend (`_backend.CupyBackend`) drives it through `FakeCupy`, so the glue code that
+    a real GPU would run is exercised too."""
     gpu = SimulatedGPU(count)
+    if through_cupy_backend:
+        fake = FakeCupy(gpu)
+        gpu = backend.CupyBackend(fake, fake.cupyx)
     backend.install_cuda(gpu)
     TRANSFERS.clear()
     return gpu
+
+
+class FakeCupy(_Namespace):
+    """The parts of the `cupy` (and `cupyx`) modules that ember's CupyBackend uses, over
+    DeviceArray: NumPy's namespace with results on the device, plus `ndarray`, `asnumpy`,
+    `asarray`, `cuda.Device`, `cuda.runtime.getDeviceCount`, `lib.stride_tricks.as_strided`,
+    `random` (a RandomState whose draws land on the device) and `cupyx.scatter_add`."""
+
+    def __init__(self, gpu):
+        super().__init__(gpu)
+        self.ndarray = DeviceArray
+        fake = self
+
+        class Device:
+            def __init__(self, index=None):
+                self.id = gpu.current if index is None else index
+
+            def __enter__(self):
+                self.previous, gpu.current = gpu.current, self.id
+                return self
+
+            def __exit__(self, *exc):
+                gpu.current = self.previous
+
+            def synchronize(self):
+                pass
+
+        runtime = types.SimpleNamespace(getDeviceCount=lambda: gpu.count)
+        self.cuda = types.SimpleNamespace(Device=Device, runtime=runtime)
+        self.lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
+            as_strided=lambda a, shape, strides: gpu.as_strided(a, shape, strides)))
+        self.cupyx = types.SimpleNamespace(
+            scatter_add=lambda target, index, values: gpu.scatter_add(target, index, values))
+        self.random = _FakeRandom(fake, gpu)
+
+    def asnumpy(self, array):
+        return array.get()
+
+
+
+class _FakeRandom:
+    """`cupy.random`: RandomState's methods, results on the current device."""
+
+    def __init__(self, fake, gpu):
+        self._gpu = gpu
+        self._state = np.random.RandomState(0)
+
+    def seed(self, seed):
+        self._state = np.random.RandomState(seed % 2**32)
+
+    def __getattr__(self, name):
+        method = getattr(self._state, name)
+
+        def draw(*args, **kwargs):
+            device = [self._gpu.current]
+            return _wrap(method(*_unwrap(args, device), **_unwrap(kwargs, device)), device[0])
+        return draw
 
 
 def uninstall():

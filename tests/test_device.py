@@ -21,9 +21,10 @@ import ember
 from test_gradcheck_api import CASES, Const, _case_fn, _case_inputs, _outputs
 
 
-@pytest.fixture
-def gpu():
-    yield sim_gpu.install()
+@pytest.fixture(params=["simulated", "cupy-backend"])
+def gpu(request):
+    """The simulated GPU, plugged in directly or driven by ember's own CuPy backend."""
+    yield sim_gpu.install(through_cupy_backend=request.param == "cupy-backend")
     sim_gpu.uninstall()
 
 

@@ -61,8 +61,9 @@ class CupyBackend:
 
     type = "cuda"
 
-    def __init__(self, cupy):
-        import cupyx
+    def __init__(self, cupy, cupyx=None):
+        if cupyx is None:
+            import cupyx
         self.xp = cupy
         self._cupyx = cupyx
         self.array_types = (cupy.ndarray,)

@@ -195,8 +195,14 @@ def array_or_number(v, dtype=None):
 
 
 def new_like(a, value, dtype=None):
-    """`value` (a number, or a list of numbers) as an array on `a`'s device."""
-    return _asarray(value, dtype) if type(a) is _ndarray else _backend.xp(a).asarray(value, dtype)
+    """`value` (a number, or a list of numbers) as an array on `a`'s device (a number is
+    filled in on the device, a list is copied over)."""
+    if type(a) is _ndarray:
+        return _asarray(value, dtype)
+    if isinstance(value, (np.generic, int, float, complex)):
+        dtype = dtype if dtype is not None else np.result_type(value)
+        return _backend.xp(a).full((), value, dtype)
+    return _backend.xp(a).asarray(value, dtype)
 
 
 def upload_like(a, host):
