@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from . import _backend, _dtype
-from ._device import check_cpu, device as _device_cls
+from ._device import device as _device_cls
 from ._dtype import finfo, iinfo
 from ._tensor import Tensor
 from .autograd import grad_mode
@@ -157,7 +157,6 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     >>> ember.tensor([1, 2]).dtype, ember.tensor([1.0, 2]).dtype
     (torch.int64, torch.float32)
     """
-    check_cpu(device)
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use "
                       "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
@@ -174,7 +173,6 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
 @_on_device
 def as_tensor(data, dtype=None, device=None):
     """Like `tensor`, but shares memory with a NumPy array or tensor when no cast is needed."""
-    check_cpu(device)
     dt = None if dtype is None else _dtype.to_dtype(dtype)
     if isinstance(data, Tensor):
         return data if dt is None or dt is data.dtype else data.to(dt)
@@ -347,8 +345,6 @@ def zeros(*sizes, size=None, out=None, dtype=None, layout=None, device=None, req
     >>> ember.zeros(2, 3).shape
     torch.Size([2, 3])
     """
-    if device is not None:
-        check_cpu(device)
     dt = _dtype._default_float if dtype is None and out is None else _dtype_of(dtype, out)
     shape = _size(sizes if size is None else (size,), "zeros")
     return _result(np.zeros(shape, dt.np), requires_grad, out)
@@ -358,8 +354,6 @@ def zeros(*sizes, size=None, out=None, dtype=None, layout=None, device=None, req
 def ones(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False, names=None):
     """A tensor of ones; float32 unless `dtype` says otherwise."""
-    if device is not None:
-        check_cpu(device)
     dt = _dtype._default_float if dtype is None and out is None else _dtype_of(dtype, out)
     array = np.empty(_size(sizes if size is None else (size,), "ones"), dt.np)
     array.fill(1)
@@ -370,8 +364,6 @@ def ones(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requ
 def empty(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None, names=None):
     """An uninitialised tensor in PyTorch; zeros in ember (reading it is still a bug)."""
-    if device is not None:
-        check_cpu(device)
     dt = _dtype._default_float if dtype is None and out is None else _dtype_of(dtype, out)
     shape = _size(sizes if size is None else (size,), "empty")
     return _result(np.zeros(shape, dt.np), requires_grad, out)
@@ -394,8 +386,6 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
         elif not isinstance(fill_value, _NUMBER_TYPES):
             raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not "
                             f"{type(fill_value).__name__}")
-    if device is not None:
-        check_cpu(device)
     if dtype is None and out is None:
         dt = _dtype._default_float if kind is float else _dtype.scalar_dtype(fill_value)
     else:
@@ -410,8 +400,6 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                   pin_memory=False):
     """An uninitialised (in ember: zero) tensor with the given sizes and strides (in elements)."""
-    if device is not None:
-        check_cpu(device)
     shape = _size((size,), "empty_strided")
     strides = tuple(int(s) for s in stride)
     if len(strides) != len(shape):
@@ -441,8 +429,6 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     m = n if m is None else m.__index__()
     if m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    if device is not None:
-        check_cpu(device)
     dt = _dtype_of(dtype, out)
     return _result(np.eye(n, m, dtype=dt.np), requires_grad, out)
 
@@ -470,7 +456,6 @@ def _like_array(name, input, dtype, memory_format, fill):
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None, pin_memory=False):
     """Zeros of `input`'s shape (and dtype, unless `dtype` is given)."""
-    check_cpu(device)
     return _result(_like_array("zeros_like", input, dtype, memory_format, 0), requires_grad)
 
 
@@ -478,7 +463,6 @@ def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None, pin_memory=False):
     """Ones of `input`'s shape (and dtype, unless `dtype` is given)."""
-    check_cpu(device)
     return _result(_like_array("ones_like", input, dtype, memory_format, 1), requires_grad)
 
 
@@ -486,7 +470,6 @@ def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None, pin_memory=False):
     """An uninitialised (in ember: zero) tensor of `input`'s shape and dtype."""
-    check_cpu(device)
     return _result(_like_array("empty_like", input, dtype, memory_format, 0), requires_grad)
 
 
@@ -494,7 +477,6 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None, pin_memory=False):
     """`fill_value` in `input`'s shape and dtype (unless `dtype` is given)."""
-    check_cpu(device)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     elif not isinstance(fill_value, (int, float, _pycomplex, np.generic)):
@@ -771,7 +753,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     """
     if (type(start) is int and dtype is None and out is None and not requires_grad
             and type(step) is int and (end is None or type(end) is int)
-            and step > 0 and device is None):
+            and step > 0):
         # the common case, integers counting up: NumPy's arange computes exactly what PyTorch does
         if end is None:
             start, end = 0, start
@@ -782,8 +764,6 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     else:
         start, end = _number(start, "start", 1), _number(end, "end", 2)
     step = _number(step, "step", 3)
-    if device is not None:
-        check_cpu(device)
     values = (start, end, step)
     if any(isinstance(v, _pycomplex) for v in values):
         raise RuntimeError("value cannot be converted to type double without overflow")
@@ -919,8 +899,6 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     start = _range_endpoint(start, "start", 1, "linspace")
     end = _range_endpoint(end, "end", 2, "linspace")
     steps = _steps_arg(steps, "linspace")
-    if device is not None:
-        check_cpu(device)
     is_complex = isinstance(start, _pycomplex) or isinstance(end, _pycomplex)
     default = _dtype.default_for_category(_dtype.COMPLEX) if is_complex else None
     dt = _dtype_of(dtype, out, default)
@@ -972,8 +950,6 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     start = _range_endpoint(start, "start", 1, "logspace")
     end = _range_endpoint(end, "end", 2, "logspace")
     steps = _steps_arg(steps, "logspace")
-    if device is not None:
-        check_cpu(device)
     is_complex = isinstance(start, _pycomplex) or isinstance(end, _pycomplex)
     default = _dtype.default_for_category(_dtype.COMPLEX) if is_complex else None
     dt = _dtype_of(dtype, out, default)

@@ -1,4 +1,4 @@
-"""`ember.device`: where a tensor lives. Only the CPU exists until a GPU backend is added."""
+"""`ember.device`: where a tensor lives (the CPU, or a GPU through `_backend.py`)."""
 
 
 class device:
@@ -49,16 +49,3 @@ class device:
 
 
 CPU = device("cpu")
-
-
-def check_cpu(where):
-    """Accept the devices this build can run on; a CUDA request fails as in a CPU-only PyTorch."""
-    if where is None:
-        return
-    d = where if isinstance(where, device) else device(where) if isinstance(where, str) else None
-    if d is None:
-        raise TypeError(f"expected a device, got {where!r}")
-    if d.type == "cuda":
-        raise AssertionError("Torch not compiled with CUDA enabled")
-    if d.type != "cpu":
-        raise RuntimeError(f"ember has no backend for device type {d.type!r}")

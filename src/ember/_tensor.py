@@ -16,7 +16,7 @@ import weakref
 import numpy as np
 
 from . import _backend, _dtype
-from ._device import CPU, check_cpu
+from ._device import CPU
 from . import autograd
 from .autograd import grad_mode
 from .autograd.engine import run_backward
@@ -58,8 +58,7 @@ class Tensor:
 
     def __init__(self, *args, device=None):
         # The legacy constructor `torch.Tensor(...)`: a list, sizes, or nothing, as float32.
-        check_cpu(device)
-        self._data = _legacy_array(args, _dtype.get_default_dtype())
+        self._data = _placed(_legacy_array(args, _dtype.get_default_dtype()), device)
 
     @classmethod
     def _make(cls, array, requires_grad=False, grad_fn=None):
@@ -725,6 +724,11 @@ def _legacy_array(args, dt):
     return np.zeros(tuple(int(a) for a in args), dt.np)
 
 
+def _placed(array, device):
+    """A legacy constructor's host array on `device` (PyTorch's errors for a missing GPU)."""
+    return array if device is None else _backend.move(array, *_backend.resolve(device))
+
+
 class _LegacyTypeMeta(type):
     # isinstance(t, FloatTensor) asks whether t is a float32 tensor, as in PyTorch.
     def __instancecheck__(cls, obj):
@@ -733,8 +737,7 @@ class _LegacyTypeMeta(type):
 
 def _legacy_type(name, dt):
     def __new__(cls, *args, device=None):
-        check_cpu(device)
-        return Tensor._make(_legacy_array(args, dt))
+        return Tensor._make(_placed(_legacy_array(args, dt), device))
     return _LegacyTypeMeta(name, (), {"__new__": __new__, "_dtype": dt,
                                       "__doc__": f"Legacy constructor of {dt!r} tensors."})
 

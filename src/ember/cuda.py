@@ -18,7 +18,7 @@ True
 """
 from . import _backend
 
-_NOT_COMPILED = "Torch not compiled with CUDA enabled"
+_NOT_COMPILED = _backend.NOT_COMPILED
 
 
 def _no_cuda(*args, **kwargs):

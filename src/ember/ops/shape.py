@@ -9,7 +9,6 @@ import warnings
 import numpy as np
 
 from .. import _backend, _dtype
-from .._device import check_cpu
 from .._tensor import Size, Tensor, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node
