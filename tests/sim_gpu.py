@@ -15,6 +15,7 @@ ember's CPU results: any difference is a device-handling bug.
 as `count`); `uninstall()` takes it away again.
 """
 import collections
+import contextlib
 import types
 
 import numpy as np
@@ -24,6 +25,16 @@ import ember._backend as backend
 TRANSFERS = collections.Counter()     # "to_host", "from_host", "sync" (item/bool/float/...)
 
 _UNSUPPORTED = "Unsupported type <class 'numpy.ndarray'>"
+
+# ufunc methods CuPy runs: `accumulate` only for add and multiply (cumsum, cumprod), and
+# `add.at` for these dtypes
+_ACCUMULATES = (np.add, np.multiply)
+_ADDS_AT = ("int32", "int64", "float16", "float32", "float64", "uint32", "uint64")
+
+# functions whose result's size depends on the values: CuPy reads that size back from the
+# device, so each call waits for the GPU (counted as a sync)
+_SIZED_BY_VALUES = {np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.compress,
+                    np.extract}
 
 
 def _unwrap(value, device):
@@ -54,6 +65,11 @@ def _uploaded(key, device_id):
     return _unwrap(key, [device_id])
 
 
+def _has_mask(key):
+    keys = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(k, (DeviceArray, np.ndarray)) and k.dtype == bool for k in keys)
+
+
 def _wrap(value, device_id):
     if isinstance(value, np.ndarray):
         return DeviceArray(value, device_id)
@@ -82,6 +98,8 @@ class DeviceArray(np.lib.mixins.NDArrayOperatorsMixin):
             # CuPy maps NumPy's own ufuncs to its kernels; a Python-level ufunc
             # (np.frompyfunc, np.vectorize) has no GPU counterpart
             raise TypeError(f"no GPU kernel for the ufunc {ufunc.__name__!r}")
+        if method == "accumulate" and ufunc not in _ACCUMULATES:
+            raise NotImplementedError(f"`cupy_{ufunc.__name__}.accumulate` is not supported yet")
         device = [None]
         args = _unwrap(inputs, device)
         out = kwargs.get("out")
@@ -91,6 +109,10 @@ class DeviceArray(np.lib.mixins.NDArrayOperatorsMixin):
         return _wrap(result, device[0])
 
     def __array_function__(self, func, types, args, kwargs):
+        if func is np.lexsort and "axis" in kwargs:
+            raise TypeError("lexsort() got an unexpected keyword argument 'axis'")
+        if func is np.shares_memory or func in _SIZED_BY_VALUES:
+            TRANSFERS["sync"] += 1          # CuPy waits for the device to learn the answer
         device = [None]
         result = func(*_unwrap(args, device), **_unwrap(kwargs, device))
         return _wrap(result, device[0])
@@ -107,6 +129,8 @@ class DeviceArray(np.lib.mixins.NDArrayOperatorsMixin):
             # has neither, so every implicit conversion goes through __array__ and fails
             raise AttributeError(name)
         value = getattr(self._a, name)
+        if name == "nonzero":
+            TRANSFERS["sync"] += 1
         if callable(value):
             def method(*args, **kwargs):
                 device = [self.device_id]
@@ -135,16 +159,28 @@ class DeviceArray(np.lib.mixins.NDArrayOperatorsMixin):
     def size(self):
         return self._a.size
 
+    @property
+    def __cuda_array_interface__(self):
+        # where the values live (data_ptr, storage_offset read it): the simulated device's
+        # memory is the host array's
+        return {"data": (self._a.__array_interface__["data"][0], False), "version": 3,
+                "shape": self._a.shape, "typestr": self._a.dtype.str,
+                "strides": self._a.strides}
+
     def get(self):
         TRANSFERS["to_host"] += 1
         return self._a.copy()
 
     # CuPy uploads host index arrays (and lists) and host values given to indexing itself
     def __getitem__(self, key):
+        if _has_mask(key):
+            TRANSFERS["sync"] += 1              # a boolean mask: the result's size is read back
         return _wrap(self._a[_uploaded(key, self.device_id)], self.device_id)
 
     def __setitem__(self, key, value):
-        self._a[_uploaded(key, self.device_id)] = _uploaded(value, self.device_id)
+        # host index arrays are uploaded; a host array as the *value* is refused (CuPy: "non-
+        # scalar numpy.ndarray cannot be used for fill" for a 0-d one)
+        self._a[_uploaded(key, self.device_id)] = _unwrap(value, [self.device_id])
 
     def __len__(self):
         return len(self._a)
@@ -241,10 +277,18 @@ class SimulatedGPU:
         return DeviceArray(np.array(array, copy=True), index or 0)
 
     def scatter_add(self, target, index, values):
-        # cupyx.scatter_add reads its index and values as `target[index] = values` does
-        # (the same _scatter_op): host index arrays and host values are uploaded
+        # cupy.add.at reads its index as `target[index] = values` does: host index arrays
+        # are uploaded, host values refused
         np.add.at(target._a, _uploaded(index, target.device_id),
-                  _uploaded(values, target.device_id))
+                  _unwrap(values, [target.device_id]))
+
+    def linalg_errors(self):
+        return contextlib.nullcontext()
+
+    def accumulate(self, ufunc, array, axis):
+        if ufunc in _ACCUMULATES:
+            return ufunc.accumulate(array, axis=axis)
+        return backend.scan_by_doubling(ufunc, array, axis)
 
     def as_strided(self, array, shape, strides):
         # CuPy's strided views are writable (CuPy has no read-only arrays)
@@ -278,10 +322,11 @@ def install(count=1, through_cupy_backend=False):
 
 
 class FakeCupy(_Namespace):
-    """The parts of the `cupy` (and `cupyx`) modules that ember's CupyBackend uses, over
-    DeviceArray: NumPy's namespace with results on the device, plus `ndarray`, `asnumpy`,
-    `asarray`, `cuda.Device`, `cuda.runtime.getDeviceCount`, `lib.stride_tricks.as_strided`,
-    `random` (a RandomState whose draws land on the device) and `cupyx.scatter_add`."""
+    """The parts of the `cupy` module that ember's CupyBackend uses, over DeviceArray:
+    NumPy's namespace with results on the device, plus `ndarray`, `asnumpy`, `asarray`,
+    `cuda.Device`, `cuda.runtime.getDeviceCount`, `lib.stride_tricks.as_strided`, `add.at`
+    and `random` (a RandomState whose draws land on the device); and of `cupyx`, `errstate`
+    (NumPy's linalg raises anyway)."""
 
     def __init__(self, gpu):
         super().__init__(gpu)
@@ -306,8 +351,15 @@ class FakeCupy(_Namespace):
         self.cuda = types.SimpleNamespace(Device=Device, runtime=runtime)
         self.lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
             as_strided=lambda a, shape, strides: gpu.as_strided(a, shape, strides)))
-        self.cupyx = types.SimpleNamespace(
-            scatter_add=lambda target, index, values: gpu.scatter_add(target, index, values))
+        def add_at(target, index, values):       # cupy.add.at: the unbuffered scatter-add
+            if target.dtype.name not in _ADDS_AT:
+                raise TypeError(f"cupy.add.at only supports {', '.join(_ADDS_AT)} as data type")
+            gpu.scatter_add(target, index, values)
+
+        add = self.__getattr__("add")
+        add.at = add_at
+        self.add = add
+        self.cupyx = types.SimpleNamespace(errstate=lambda **kw: contextlib.nullcontext())
         self.random = _FakeRandom(fake, gpu)
 
     def asnumpy(self, array):

@@ -21,13 +21,6 @@ import ember
 from test_gradcheck_api import CASES, Const, _case_fn, _case_inputs, _outputs
 
 
-@pytest.fixture(params=["simulated", "cupy-backend"])
-def gpu(request):
-    """The simulated GPU, plugged in directly or driven by ember's own CuPy backend."""
-    yield sim_gpu.install(through_cupy_backend=request.param == "cupy-backend")
-    sim_gpu.uninstall()
-
-
 torch = pytest.importorskip("torch")
 
 
@@ -140,6 +133,26 @@ def test_gradients_flow_back_across_devices(gpu):
     assert type((w.cuda() * 1).grad_fn.next_functions[0][0]).__name__ == "ToCopyBackward0"
 
 
+def test_copy_between_devices(gpu):
+    # copy_ moves values across devices (load_state_dict relies on it), and its gradient goes
+    # back to the source's device, as PyTorch's CopyBackwards sends it
+    for T, dev in ((ember, "cuda"), (torch, "cpu")):
+        src = T.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        dst = T.zeros(2, 3, device=dev)
+        dst.copy_(src)
+        if T is ember:
+            assert dst.is_cuda and not src.is_cuda
+        (dst * T.tensor([[1.0], [2.0]], device=dev)).sum().backward()
+        if T is ember:
+            got = (dst.cpu().tolist(), src.grad.is_cuda, src.grad.tolist())
+        else:
+            expected = (dst.tolist(), False, src.grad.tolist())
+    assert got == expected
+    back = ember.ones(3)
+    back.copy_(ember.arange(3.0, device="cuda"))
+    assert not back.is_cuda and back.tolist() == [0.0, 1.0, 2.0]
+
+
 def test_save_and_load_device_tensors(gpu, tmp_path):
     t = ember.arange(6.0).reshape(2, 3).cuda()
     ember.save({"t": t, "cpu": ember.ones(1)}, tmp_path / "x.pt")
@@ -172,8 +185,10 @@ def test_cuda_module_with_a_gpu(gpu):
         ember.zeros(1, device="cuda:1")
 
 
-def _on(t, device):
+def _on(t, device, single=False):
     moved = t.detach().to(device)
+    if single and moved.dtype == ember.float64:
+        moved = moved.float()
     return moved.requires_grad_() if t.requires_grad else moved
 
 
@@ -181,8 +196,8 @@ def _host(t):
     return None if t is None else t.detach().cpu().numpy()
 
 
-def _derivatives(name, device):
-    inputs = [_on(t, device) for t in _case_inputs(ember, name)]
+def _derivatives(name, device, single=False):
+    inputs = [_on(t, device, single) for t in _case_inputs(ember, name)]
     leaves = [t for t in inputs if t.requires_grad]
     # constants the entry makes inside (masks, indices, targets) go to the device too
     ember.set_default_device(device)
@@ -212,19 +227,45 @@ def test_every_op_on_the_device(gpu, name):
     compare_with_the_cpu(name, exact=True)
 
 
-def compare_with_the_cpu(name, exact):
+# float32 takes paths of its own (PyTorch's vectorised-loop quirks, float32 accumulation)
+# that the float64 table would not reach
+@pytest.mark.filterwarnings("ignore:Input #1 requires gradient")
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_op_on_the_device_in_float32(gpu, name):
+    compare_with_the_cpu(name, exact=True, single=True)
+
+
+# ops whose GPU path groups the arithmetic differently from the CPU's left-to-right loop, so
+# even the simulated GPU rounds differently: CuPy has no running logaddexp, and a log-step scan
+# stands in (see _backend.scan_by_doubling)
+GROUPED_DIFFERENTLY = {"logcumsumexp"}
+
+
+# float32 entries whose results on a real GPU drift further from the CPU's: the complete QR
+# of a square float32 matrix (cuSOLVER's Householder steps round differently from LAPACK's,
+# and the second derivative amplifies it to ~7% on this ill-conditioned sample)
+LOOSER_IN_FLOAT32 = {"qr_complete_square": 0.1}
+
+
+def compare_with_the_cpu(name, exact, single=False):
     """The table entry's values and derivatives on the GPU against the CPU's: bit for bit on
-    the simulated GPU (NumPy underneath), to a tolerance on a real one (other kernels)."""
-    expected = _derivatives(name, "cpu")
-    got = _derivatives(name, "cuda")
+    the simulated GPU (NumPy underneath), to a tolerance on a real one (other kernels).
+    `single`: with the entry's float64 inputs made float32."""
+    expected = _derivatives(name, "cpu", single)
+    got = _derivatives(name, "cuda", single)
     assert len(got) == len(expected)
     for i, (a, b) in enumerate(zip(got, expected)):
         if b is None:
             assert a is None, f"result {i}"
             continue
         assert a.dtype == b.dtype and a.shape == b.shape, f"result {i}"
-        if exact:
+        if exact and name in GROUPED_DIFFERENTLY:
+            np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15, err_msg=f"result {i}")
+        elif exact:
             np.testing.assert_array_equal(a, b, err_msg=f"result {i}")
+        elif a.dtype == np.float32:
+            rtol = LOOSER_IN_FLOAT32.get(name, 2e-4)
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-5, err_msg=f"result {i}")
         else:
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11, err_msg=f"result {i}")
 

@@ -9,12 +9,15 @@ found here from the array's type:
 
 - making a new array on the same device as another (`xp(array).zeros(...)`),
 - moving values between the host and a device (`to_host`, `from_host`),
-- the few kernels outside the common NumPy/CuPy API (`scatter_add`, `as_strided`),
+- the few kernels outside the common NumPy/CuPy API (`scatter_add`, `as_strided`,
+  running maxima and the like: `accumulate`),
 - random numbers on the device (a GPU draws from its own library's generator).
 
 A backend whose library is missing (no CuPy, or CuPy without a GPU) is simply absent, and
 asking for its device raises what a PyTorch built without CUDA raises.
 """
+import contextlib
+
 import numpy as np
 
 from ._device import device as _device
@@ -47,6 +50,15 @@ class NumpyBackend:
 
     def as_strided(self, array, shape, strides):
         return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=False)
+
+    def accumulate(self, ufunc, array, axis):
+        """The running `ufunc` along `axis` (`np.maximum.accumulate(array, axis=axis)`)."""
+        return ufunc.accumulate(array, axis=axis)
+
+    def linalg_errors(self):
+        """A context in which np.linalg raises LinAlgError for singular input (NumPy's does
+        anyway)."""
+        return contextlib.nullcontext()
 
     def synchronize(self, index=None):
         pass
@@ -81,11 +93,31 @@ class CupyBackend:
         with self.xp.cuda.Device(current_index if index is None else index):
             return self.xp.asarray(array)
 
+    # the dtypes cupy.add.at adds; the others add in int64 and wrap back, as C's integers do
+    _ADDS_AT = frozenset(np.dtype(t) for t in (np.int32, np.int64, np.uint32, np.uint64,
+                                               np.float16, np.float32, np.float64))
+
     def scatter_add(self, target, index, values):
-        self._cupyx.scatter_add(target, index, values)
+        if target.dtype in self._ADDS_AT:
+            self.xp.add.at(target, index, values)
+            return
+        wide = target.astype(np.int64)      # bool: any nonzero sum is True, as logical or
+        self.xp.add.at(wide, index, values.astype(np.int64))
+        target[...] = wide.astype(target.dtype)
 
     def as_strided(self, array, shape, strides):
         return self.xp.lib.stride_tricks.as_strided(array, shape, strides)
+
+    def linalg_errors(self):
+        # cuSOLVER reports a singular matrix in a flag on the device; CuPy reads it (waiting
+        # for the GPU, as PyTorch's CUDA linalg.inv does) only when asked to raise
+        return self._cupyx.errstate(linalg="raise")
+
+    def accumulate(self, ufunc, array, axis):
+        # CuPy runs `accumulate` for add and multiply only (as cumsum and cumprod)
+        if ufunc is np.add or ufunc is np.multiply:
+            return ufunc.accumulate(array, axis=axis)
+        return scan_by_doubling(ufunc, array, axis)
 
     def synchronize(self, index=None):
         with self.xp.cuda.Device(index or 0):
@@ -97,6 +129,21 @@ class CupyBackend:
     def draw(self, kind, n, dtype, a=0.0, b=1.0):
         """`n` random values from CuPy's generator (see `_random_ops._gpu_draw`)."""
         return draw_with(self.xp.random, kind, n, dtype, a, b)
+
+
+def scan_by_doubling(ufunc, array, axis):
+    """`ufunc.accumulate(array, axis=axis)` for an associative `ufunc`, with whole-array
+    operations only (for libraries without `accumulate`): after the step with offset s, each
+    element holds the ufunc of the up to 2s elements ending at it, so log2(n) steps do it.
+    Exact for maximum, minimum, logical_or/and; for logaddexp the grouping, and so the
+    rounding, differs from a left-to-right pass."""
+    out = array.copy()
+    rows = np.moveaxis(out, axis, -1)           # a view: writing to it writes to `out`
+    n, step = rows.shape[-1], 1
+    while step < n:
+        rows[..., step:] = ufunc(rows[..., step:], rows[..., :-step])
+        step *= 2
+    return out
 
 
 def draw_with(random, kind, n, dtype, a=0.0, b=1.0):
@@ -161,6 +208,16 @@ def of(array):
             return CPU_BACKEND
         raise TypeError(f"ember cannot hold a {type(array).__module__}.{type(array).__name__}")
     return b
+
+
+def accumulate(ufunc, array, axis):
+    """`ufunc.accumulate(array, axis=axis)` on the array's own device."""
+    return of(array).accumulate(ufunc, array, axis)
+
+
+def linalg_errors(array):
+    """A context in which np.linalg on `array` raises LinAlgError for singular input."""
+    return of(array).linalg_errors()
 
 
 def xp(array):

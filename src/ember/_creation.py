@@ -595,6 +595,12 @@ def _float64(v):
         else v.astype(np.float64, copy=False)
 
 
+def _float32(v):
+    """np.asarray(v, np.float32), keeping a device array on its device."""
+    return np.asarray(v, np.float32) if type(v) is np.ndarray or not hasattr(v, "astype") \
+        else v.astype(np.float32, copy=False)
+
+
 def _fma64(a, b, c):
     """a * b + c rounded once (float64 arrays or numbers)."""
     a, b, c = _float64(a), _float64(b), _float64(c)
@@ -612,9 +618,7 @@ def _fma64(a, b, c):
 def _fma32(a, b, c):
     """fmaf(a, b, c) for float32 values: their product is exact in double, and a double sum
     rounded to odd then rounded to float32 is the correctly rounded float32 result."""
-    a = np.asarray(a, np.float32).astype(np.float64)
-    b = np.asarray(b, np.float32).astype(np.float64)
-    c = np.asarray(c, np.float32).astype(np.float64)
+    a, b, c = (_float64(_float32(v)) for v in (a, b, c))
     with np.errstate(all="ignore"):
         return _sum_round_odd(a * b, c).astype(np.float32)
 
@@ -1014,9 +1018,11 @@ def complex(real, imag, *, out=None):
     """The complex tensor `real + imag * 1j` (broadcast; complex64 from float32 parts)."""
     _complex_parts_check(real, imag, "complex")
     dt = real.dtype.to_complex()
-    array = np.empty(np.broadcast_shapes(real._data.shape, imag._data.shape), dt.np)
-    array.real = real._data
-    array.imag = imag._data
+    _backend.same_device(real._data, imag._data)
+    array = _backend.xp(real._data).empty(
+        np.broadcast_shapes(real._data.shape, imag._data.shape), dt.np)
+    array.real[...] = real._data            # views of the parts (on the parts' device)
+    array.imag[...] = imag._data
     return _result(array, False, out)
 
 
@@ -1025,9 +1031,10 @@ def polar(abs, angle, *, out=None):
     _complex_parts_check(abs, angle, "polar")
     dt = abs.dtype.to_complex()
     a, t = abs._data, angle._data
-    array = np.empty(np.broadcast_shapes(a.shape, t.shape), dt.np)
-    array.real = a * np.cos(t)
-    array.imag = a * np.sin(t)
+    _backend.same_device(a, t)
+    array = _backend.xp(a).empty(np.broadcast_shapes(a.shape, t.shape), dt.np)
+    array.real[...] = a * np.cos(t)
+    array.imag[...] = a * np.sin(t)
     return _result(array, False, out)
 
 

@@ -45,6 +45,7 @@ from . import _backend
 from ._tensor import _C_NAMES as _CPP_TYPE_NAMES, Tensor
 from .autograd import grad_mode, no_grad
 from .autograd.graph import Node
+from .ops._util import upload_like
 from .ops.inplace import inplace
 from .random import _get
 
@@ -1140,6 +1141,10 @@ _C_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short", "
             "int64": "long", "bool": "bool", "float16": "c10::Half", "float32": "float",
             "float64": "double"}
 _DIGITS = {"float16": 11, "float32": 24, "float64": 53}
+# the largest value of `random_()` without bounds (its values are 0 ... this, spec 5.2)
+_FULL_RANGE = {"float16": 1 << 11, "float32": 1 << 24, "float64": 1 << 53, "bool": 1,
+               "uint8": 255, "int8": 127, "int16": 2 ** 15 - 1, "int32": 2 ** 31 - 1,
+               "int64": 2 ** 63 - 1}
 _INT_RANGE = {"bool": (0, 1), "uint8": (0, 255), "int8": (-128, 127), "int16": (-32768, 32767),
               "int32": (-2 ** 31, 2 ** 31 - 1), "int64": (_INT64_MIN, _INT64_MAX)}
 
@@ -1216,10 +1221,23 @@ def _check_from_to_in_range(frm, to_inc, dt):
         raise RuntimeError(f"to - 1 is out of bounds for {name}")
 
 
-def _random_values(gen, n, dt, frm=None, to=None):
+def _random_values(gen, n, dt, frm=None, to=None, gpu=None, generator=None):
     """The values of `random_` for a tensor of n elements, after PyTorch's checks:
     `frm is None`: `random_()` (spec 5.2); `to is None`: [frm, the dtype's largest value];
-    else [frm, to)."""
+    else [frm, to). With a GPU backend `gpu`, the same ranges from the device's generator."""
+    if gpu is not None:
+        def ints(low, high, _):
+            return _gpu_draw(gpu, generator, "integers", n, dt.np, low, high)
+
+        def full(_, n, np_dtype):
+            return ints(0, _FULL_RANGE[np.dtype(np_dtype).name] + 1, None)
+
+        def full64(_, n, np_dtype):
+            return ints(_INT64_MIN, _INT64_MAX + 1, None)
+    else:
+        def ints(low, high, np_dtype):
+            return _randint_array(gen, n, low, high, np_dtype)
+        full, full64 = _random_full_array, _random_full64_array
     if dt.category == _dtype.COMPLEX:
         if frm is None:
             raise NotImplementedError(f"\"random_kernel_cpu\" not implemented for "
@@ -1228,7 +1246,7 @@ def _random_values(gen, n, dt, frm=None, to=None):
                            "boolean types")
     np_dtype = dt.np
     if frm is None:
-        return _random_full_array(gen, n, np_dtype)
+        return full(gen, n, np_dtype)
     if to is not None:
         if frm >= to:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
@@ -1240,7 +1258,7 @@ def _random_values(gen, n, dt, frm=None, to=None):
                 raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than 'to' "
                                    f"casted to dtype, but got from={frm} >= to={to}")
         _check_from_to_in_range(frm, to - 1, dt)
-        return _randint_array(gen, n, frm, to, np_dtype)
+        return ints(frm, to, np_dtype)
     if frm == _INT64_MIN:
         if dt is _dtype.float16:
             raise NotImplementedError("\"random_full_64_bits_range_kernel_cpu\" not "
@@ -1248,7 +1266,7 @@ def _random_values(gen, n, dt, frm=None, to=None):
         if dt.name not in ("int64", "float32", "float64"):
             raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, "
                                "double, float and bfloat16")
-        return _random_full64_array(gen, n, np_dtype)
+        return full64(gen, n, np_dtype)
     if dt.category == _dtype.FLOAT:
         to_inc = 1 << _DIGITS[dt.name]
         frm = _update_from(frm, dt)
@@ -1259,7 +1277,7 @@ def _random_values(gen, n, dt, frm=None, to=None):
     else:
         to_inc = _INT_RANGE[dt.name][1]
     _check_from_to_in_range(frm, to_inc, dt)
-    return _randint_array(gen, n, frm, to_inc + 1, np_dtype)
+    return ints(frm, to_inc + 1, np_dtype)
 
 
 # ================================================================================================
@@ -1484,7 +1502,8 @@ class _ZeroInputGrads(Node):
         self._metas = [(i._data.shape, i._data.dtype) for i in inputs]
 
     def apply(self, grad):
-        return tuple(Tensor._make(np.zeros(shape, dtype)) for shape, dtype in self._metas)
+        zeros = _backend.xp(grad._data).zeros          # on the gradient's device
+        return tuple(Tensor._make(zeros(shape, dtype)) for shape, dtype in self._metas)
 
 
 _SAMPLE_NODES = {name: type(name, (_ZeroInputGrads,), {}) for name in (
@@ -1495,11 +1514,11 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
            device=None, pin_memory=False, requires_grad=False):
     """Normal numbers: `normal(mean, std, size)` with numbers, or elementwise means/stds
     from tensors (`normal(mean_t, std_t)`, `normal(mean_t, std)`, `normal(mean, std_t)`)."""
-    gpu = _gpu_of(device)
     mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
-    if any(isinstance(v, Tensor) and type(v._data) is not np.ndarray for v in (mean, std)):
-        raise NotImplementedError("normal() with GPU tensors of means or stds is not "
-                                  "supported by ember; use mean + std * randn_like(mean)")
+    if mean_t or std_t:                 # the tensors' device (the tensor overloads ignore it)
+        gpu = _gpu_of_tensor(mean if mean_t else std)
+    else:
+        gpu = _gpu_of(device)
     gen = _get(generator) if gpu is None else None
     if not mean_t and not std_t:
         if size is None:
@@ -1521,7 +1540,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
     # arguments and typed like the mean tensor (else the std tensor), then
     # normal_(0, std).add_(mean) or normal_(0, 1).mul_(std).add_(mean)
     if std_t:
-        if std._data.size and (np.asarray(std._data) < 0).any():
+        if std._data.size and (std._data < 0).any():
             raise RuntimeError("normal expects all elements of std >= 0.0")
     else:
         _check_std(std)
@@ -1536,11 +1555,16 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         shape = (mean if mean_t else std)._data.shape
     _need_float(dt, "normal_kernel_cpu")
     n = _numel(shape)
+
+    def draw(sd):
+        if gpu is not None:
+            return _gpu_draw(gpu, generator, "normal", n, dt.np, 0.0, sd)
+        return _normal_array(gen, n, dt.np, 0.0, sd)
     with no_grad():
         if mean_t and not std_t:
-            result = Tensor._make(_normal_array(gen, n, dt.np, 0.0, float(std)).reshape(shape))
+            result = Tensor._make(draw(float(std)).reshape(shape))
         else:
-            result = Tensor._make(_normal_array(gen, n, dt.np).reshape(shape))
+            result = Tensor._make(draw(1.0).reshape(shape))
             result.mul_(std.detach())
         result.add_(mean.detach() if mean_t else mean)
     if out is not None:
@@ -1609,6 +1633,11 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
     rows = probs.reshape(-1, n_cat)
+    gpu = _gpu_of_tensor(input)
+    if gpu is not None:
+        idx = _multinomial_gpu(gpu, generator, rows, num_samples, replacement)
+        idx = idx.reshape(probs.shape[:-1] + (num_samples,))
+        return _new(idx, idx.shape, False, out)
     if not replacement or num_samples == 1:
         if rows.size and not (np.all(rows < np.inf) and np.all(rows >= 0)):
             raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
@@ -1647,9 +1676,65 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     return _new(idx, idx.shape, False, out)
 
 
+def _multinomial_gpu(gpu, generator, rows, num_samples, replacement):
+    """multinomial's indices (int64, one row of samples per row of weights) drawn on the GPU
+    from its own generator: without replacement (or one sample) the largest
+    `probs / Exponential(1)`, as PyTorch's kernels; with replacement by inverting the
+    normalised running sums with uniforms."""
+    # PyTorch's checks, in the CPU kernel's order (the flags come to the host)
+    bad = ~((rows >= 0) & np.isfinite(rows))
+    total = rows.sum(axis=1, dtype=F64)
+    if not replacement or num_samples == 1:
+        if bool(bad.any()):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if bool((total == 0).any()):
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    else:
+        negative = (~(rows >= 0)).tolist()     # nan too: PyTorch checks `p >= 0` first
+        for r, (row_bad, row_total) in enumerate(zip(bad.any(axis=1).tolist(),
+                                                     (total > 0).tolist())):
+            if row_bad:
+                first = negative[r][bad[r].tolist().index(True)]
+                raise RuntimeError("invalid multinomial distribution (encountering probability "
+                                   "entry < 0)" if first else
+                                   "invalid multinomial distribution (encountering probability "
+                                   "entry = infinity or NaN)")
+            if not row_total:
+                raise RuntimeError("invalid multinomial distribution (sum of probabilities <= "
+                                   "0)")
+    if not replacement or num_samples == 1:
+        q = _gpu_draw(gpu, generator, "exponential", rows.size, F64, 1.0).reshape(rows.shape)
+        ratio = rows.astype(F64) / q
+        if num_samples == 1:
+            return np.argmax(ratio, axis=1)[:, None].astype(I64)
+        return np.argsort(-ratio, axis=1, kind="stable")[:, :num_samples].astype(I64)
+    cum = np.cumsum(rows.astype(F64), axis=1) / total[:, None]
+    cum[:, -1] = 1.0
+    u = _gpu_draw(gpu, generator, "uniform", rows.shape[0] * num_samples, F64)
+    u = u.reshape(rows.shape[0], num_samples)
+    # searchsorted(cum, u, "left") row by row: how many running sums lie below each uniform
+    return (cum[:, None, :] < u[:, :, None]).sum(axis=2).astype(I64)
+
+
+class _DeviceUniforms:
+    """What the scalar samplers (`_poisson_one`) read as a generator, drawing uniforms on
+    the GPU in batches, which come to the host to drive the Python loop."""
+
+    def __init__(self, gpu, generator, batch):
+        self._gpu, self._generator, self._batch = gpu, generator, max(batch, 64)
+        self._values, self._next = [], 0
+
+    def _u53_scalar(self):
+        if self._next == len(self._values):
+            drawn = _gpu_draw(self._gpu, self._generator, "uniform", self._batch, F64)
+            self._values, self._next = self._gpu.to_host(drawn).tolist(), 0
+        self._next += 1
+        return self._values[self._next - 1]
+
+
 def poisson(input, generator=None):
     """Poisson samples with the rates in `input` (float32 or float64), element by element."""
-    gen = _get(generator)
+    gen = _get(generator) if _gpu_of_tensor(input) is None else None
     rates = input._data
     if rates.dtype.kind != "f" or rates.dtype == F16:
         raise NotImplementedError(f"\"poisson_cpu\" not implemented for "
@@ -1657,7 +1742,15 @@ def poisson(input, generator=None):
     flat = _in_fill_order(rates, rates).astype(F64)
     if (flat < 0).any():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    gpu = _gpu_of_tensor(input)
+    if gpu is not None:
+        # the rates come to the host (a sampler loop in Python), the uniforms from the GPU's
+        # generator; the samples go back to the GPU
+        gen = _DeviceUniforms(gpu, generator, flat.size)
+        flat = gpu.to_host(flat)
     vals = np.array([_poisson_one(gen, lam) for lam in flat.tolist()], dtype=F64)
+    if gpu is not None:
+        vals = upload_like(rates, vals)
     return Tensor._make(_arrange(vals.astype(rates.dtype), rates))
 
 
@@ -1751,7 +1844,9 @@ def random_(self, *args, generator=None, **kwargs):
         frm = _check_int64(frm, "random_")
         to = None if to is _MISSING or to is None else _check_int64(to, "random_")
         node = "RandomBackward0"
-    values = _random_values(_get(generator), self._data.size, self.dtype, frm, to)
+    gpu = _gpu_of_tensor(self)
+    values = _random_values(_get(generator) if gpu is None else None, self._data.size,
+                            self.dtype, frm, to, gpu, generator)
     return _store(self, values, node)
 
 
@@ -1847,7 +1942,15 @@ def geometric_(self, p, *, generator=None):
     _need_kernel(self, "geometric_cpu", "fiu")
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_fmt(p)}")
-    values = _geometric_array(_get(generator), self._data.size, float(p), self._data.dtype)
+    gpu = _gpu_of_tensor(self)
+    if gpu is not None:
+        u = _gpu_draw(gpu, generator, "uniform", self._data.size, F64)
+        vals = np.ceil(np.log(u) / math.log1p(-p))
+        dtype = self._data.dtype
+        values = vals.astype(I64).astype(dtype) if dtype.kind in "iub" else vals.astype(dtype)
+    else:
+        values = _geometric_array(_get(generator), self._data.size, float(p),
+                                  self._data.dtype)
     return _store(self, values, "GeometricBackward0")
 
 
@@ -1857,8 +1960,13 @@ def log_normal_(self, mean=1, std=2, *, generator=None):
     _need_kernel(self, "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_fmt(std)}")
-    values = _log_normal_array(_get(generator), self._data.size, float(mean), float(std),
-                               self._data.dtype)
+    gpu = _gpu_of_tensor(self)
+    if gpu is not None:
+        values = np.exp(_gpu_draw(gpu, generator, "normal", self._data.size, F64, float(mean),
+                                  float(std))).astype(self._data.dtype)
+    else:
+        values = _log_normal_array(_get(generator), self._data.size, float(mean), float(std),
+                                   self._data.dtype)
     return _store(self, values, "LogNormalBackward0")
 
 
@@ -1868,8 +1976,14 @@ def cauchy_(self, median=0, sigma=1, *, generator=None):
     _need_float_dist(self, "Cauchy", c_name=True)
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_fmt(sigma)}")
-    values = _cauchy_array(_get(generator), self._data.size, float(median), float(sigma),
-                           self._data.dtype)
+    gpu = _gpu_of_tensor(self)
+    if gpu is not None:
+        u = _gpu_draw(gpu, generator, "uniform", self._data.size, F64)
+        values = (float(median) + float(sigma) * np.tan(math.pi * (u - 0.5))).astype(
+            self._data.dtype)
+    else:
+        values = _cauchy_array(_get(generator), self._data.size, float(median), float(sigma),
+                               self._data.dtype)
     return _store(self, values, "CauchyBackward0")
 
 

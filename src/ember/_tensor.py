@@ -131,7 +131,8 @@ class Tensor:
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def data_ptr(self):
-        return self._data.__array_interface__["data"][0]
+        from .ops.shape import address
+        return address(self._data)
 
     def type(self, dtype=None, non_blocking=False):
         """Without an argument, the legacy type name (`'torch.FloatTensor'`); with one, a cast."""
@@ -577,6 +578,12 @@ class Tensor:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
+
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, int, float, complex, np.number, np.bool_)):
+            return bool((self == element).any())
+        raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed "
+                           f"in a {type(element)}.")
 
     def __bool__(self):
         if self._data.size != 1:

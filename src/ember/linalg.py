@@ -53,7 +53,7 @@ def inv_ex(A, *, check_errors=False, out=None):
             raise
         import numpy as np
         from ._tensor import Tensor
-        inverse = Tensor._make(np.full(tuple(A.shape), np.nan, A._data.dtype))
+        inverse = Tensor._make(np.full_like(A._data, np.nan))
         return _InvEx(inverse, full(batch, 1, dtype=int32))
     return _InvEx(inverse, zeros(batch, dtype=int32))
 

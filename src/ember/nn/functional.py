@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype
+from .. import _backend, _dtype
 from .._tensor import Tensor
 from ..ops import nn_ops
 from ..ops.inplace import inplace as _inplace
@@ -206,7 +206,8 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("Class values must be non-negative.")
     if x.size and x.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    return Tensor._make((x[..., None] == np.arange(num_classes)).astype(np.int64))
+    classes = _backend.xp(x).arange(num_classes)      # on the indices' device
+    return Tensor._make((x[..., None] == classes).astype(np.int64))
 
 
 # -- activations --------------------------------------------------------------------------------

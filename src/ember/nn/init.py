@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from .. import _backend
 from ..autograd.grad_mode import no_grad
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
@@ -80,7 +81,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     with no_grad():
         x = tensor._data
         p = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std)
-        lo, hi = np.asarray(a, x.dtype), np.asarray(b, x.dtype)
+        lo, hi = x.dtype.type(a), x.dtype.type(b)     # (scalars: they mix with any device)
         if p > 0.3:
             # most normal draws land inside: redraw those that do not
             tensor.normal_(mean, std, generator=generator)
@@ -135,7 +136,8 @@ def eye_(tensor):
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     with no_grad():
-        tensor._data[...] = np.eye(*tensor._data.shape, dtype=tensor._data.dtype)
+        x = tensor._data
+        x[...] = _backend.xp(x).eye(*x.shape, dtype=x.dtype)       # made on x's device
         tensor._bump_version()
     return tensor
 
@@ -241,7 +243,8 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
-    flattened = empty(rows, cols, dtype=tensor.dtype).normal_(0, 1, generator=generator)._data
+    flattened = empty(rows, cols, dtype=tensor.dtype,        # drawn on the tensor's device
+                      device=tensor.device).normal_(0, 1, generator=generator)._data
     if rows < cols:
         flattened = flattened.T
     q, r = np.linalg.qr(flattened)

@@ -63,7 +63,10 @@ def operands(a, b, dt=None, direct=False):
         dt = result_dtype(a, b)
     compute = dt.np
     if compute is _HALF:
-        return _half_operands(x, b, dt, direct)
+        x, y, dt = _half_operands(x, b, dt, direct)
+        if isinstance(b, Tensor) and type(y) is not type(x):
+            x, y = on_one_device(x, y)
+        return x, y, dt
     if x.dtype is not compute:
         x = x.astype(compute)
     if isinstance(b, Tensor):
@@ -85,11 +88,32 @@ def on_one_device(x, y):
     """Two arrays of one op, on one device: a 0-d CPU tensor goes along with a GPU tensor as
     a number does (PyTorch's rule), any other mix is PyTorch's error."""
     if type(y) is _ndarray and y.ndim == 0:
-        return x, y[()]
+        return x, _backend.xp(x).full((), y[()], y.dtype)     # filled in on x's device
     if type(x) is _ndarray and x.ndim == 0:
-        return _backend.xp(y).asarray(x[()]), y
+        return _backend.xp(y).full((), x[()], x.dtype), y
     _backend.same_device(x, y)
     return x, y
+
+
+def all_on_one_device(arrays):
+    """The arrays of one op (None allowed) on one device: 0-d CPU arrays go along with GPU
+    arrays as numbers do (made there as 0-d arrays), any other mix is PyTorch's error."""
+    ref = None
+    for a in arrays:
+        if a is not None and type(a) is not _ndarray:
+            ref = a
+            break
+    if ref is None:
+        return list(arrays)
+    out = []
+    for a in arrays:
+        if a is not None and type(a) is not type(ref):
+            if type(a) is _ndarray and a.ndim == 0:
+                a = _backend.xp(ref).full((), a[()], a.dtype)
+            else:
+                _backend.same_device(ref, a)
+        out.append(a)
+    return out
 
 
 def check_devices(*values):

@@ -293,7 +293,7 @@ class ScatterReduceBackward0(Node):
             counts = _backend.xp(grad._data).full(grad._data.shape, 1 if self.include_self else 0,
                                                   grad._data.dtype)
             _at(np.add, _as_1d(counts), _dim_index(_as_1d(index._data), d),
-                np.broadcast_to(counts.dtype.type(1), _as_1d(index._data).shape))
+                np.ones_like(_as_1d(index._data), dtype=counts.dtype))
             counts[counts == 0] = 1
             n = Tensor._make(counts)
             grad_self = grad / n

@@ -7,7 +7,7 @@ An in-place op is its out-of-place op whose value is written back into `a`'s sto
 - when `a` is a view, its base changes too: the base's new grad_fn is a `CopySlices` node that
   sends the gradient of the viewed part through the op's derivative and the rest unchanged.
 """
-from .. import _dtype
+from .. import _backend, _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import Node, _SavedOutput, _sequence, edge_to
@@ -122,8 +122,12 @@ class CopyBackwards(Node):
 
     def apply(self, grad):                          # copy_(src): src's values, broadcast + cast
         from ._util import fit
-        wants_src = self.next_functions[1][0] is not None
-        return (_zeros(grad), fit(grad, self.src_meta) if wants_src else None)
+        if self.next_functions[1][0] is None:
+            return (_zeros(grad), None)
+        grad_src = fit(grad, self.src_meta)
+        if grad_src.device != self.src_device:      # src came from another device
+            grad_src = grad_src.to(self.src_device)
+        return (_zeros(grad), grad_src)
 
 
 def _zeros(like):
@@ -133,7 +137,7 @@ def _zeros(like):
 
 def _constant_like(source, value, node_cls, *extra_inputs):
     import numpy as np
-    result = Tensor._make(np.full(source._data.shape, value, source._data.dtype))
+    result = Tensor._make(np.full_like(source._data, value))     # on the source's device
     if grad_mode.enabled:
         result._requires_grad, result._grad_fn = True, node_cls(source, *extra_inputs)
     return result
@@ -160,7 +164,7 @@ def fill_(self, value):
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{value._data.ndim} dimensions.")
     if not (grad_mode.enabled and (self._requires_grad or value_requires_grad)):
-        self._data.fill(value.item() if isinstance(value, Tensor) else value)
+        self._data.fill(_fill_value(value, self))
         self._bump_version()
         return self
     if isinstance(value, Tensor):
@@ -168,9 +172,19 @@ def fill_(self, value):
     return _recorded_fill(self, value)
 
 
+def _fill_value(value, like):
+    """What to fill `like` with: a 0-d tensor on the same device as its array (a GPU fills
+    from its own memory without waiting), one on another device as a number."""
+    if not isinstance(value, Tensor):
+        return value
+    if type(value._data) is type(like._data):
+        return value._data
+    return value.item()
+
+
 _recorded_fill = inplace(lambda source, value: _constant_like(source, value, FillBackward2))
 _recorded_fill_tensor = inplace(lambda source, value: _constant_like(
-    source, value.item(), FillBackward3, value))
+    source, _fill_value(value, source), FillBackward3, value))
 
 
 def _copied(source, src):
@@ -178,6 +192,9 @@ def _copied(source, src):
     import numpy as np
     from ._util import meta
     src_array = src._data if isinstance(src, Tensor) else np.asarray(src)
+    # copy_ is how values cross devices (load_state_dict into a GPU model, say)
+    target = _backend.of(source._data)
+    src_array = _backend.move(src_array, target, target.device_index(source._data))
     try:
         value = np.broadcast_to(src_array, source._data.shape).astype(source._data.dtype)
     except ValueError:
@@ -187,6 +204,7 @@ def _copied(source, src):
     if grad_mode.enabled and (source._requires_grad or getattr(src, "_requires_grad", False)):
         node = CopyBackwards(source, src if isinstance(src, Tensor) else None)
         node.src_meta = meta(src)
+        node.src_device = src.device if isinstance(src, Tensor) else None
         result._requires_grad, result._grad_fn = True, node
     return result
 

@@ -1236,6 +1236,8 @@ def _lu_zero_pivot(matrix):
 
 
 def _singular_inv_error(x):
+    # host round trip: only to word the error (the pivot search is a Python loop)
+    x = _backend.of(x).to_host(x)
     batch = x.reshape((-1,) + x.shape[-2:])
     for b, m in enumerate(batch):
         try:
@@ -1261,7 +1263,7 @@ def linalg_inv(A, *, out=None):
     _check_square(A, "linalg.inv")
     x = A._data
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _backend.linalg_errors(x):
             value = np.linalg.inv(x) if x.size else x.copy()
     except np.linalg.LinAlgError:
         raise _singular_inv_error(x) from None
@@ -1429,7 +1431,7 @@ def linalg_solve(A, B, *, left=True, out=None):
     a_full = np.broadcast_to(a, batch + a.shape[-2:])
     b_full = np.broadcast_to(b_mat, batch + b_mat.shape[-2:])
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _backend.linalg_errors(a):
             if left:
                 value = np.linalg.solve(a_full, b_full) if a_full.size and b_full.size else \
                     _backend.xp(a).zeros(batch + b_mat.shape[-2:], a.dtype)
@@ -2054,7 +2056,7 @@ def _cholesky(A, upper, name, node_cls):
     # LAPACK's potrf reads one triangle: the lower one, or the upper one for upper=True
     source = np.swapaxes(x, -1, -2) if upper else x
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _backend.linalg_errors(x):
             value = np.linalg.cholesky(source) if x.size else source.copy()
     except np.linalg.LinAlgError:
         raise _not_positive_definite(source, name) from None

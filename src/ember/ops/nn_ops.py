@@ -1122,24 +1122,37 @@ def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
     # (checked on the CPU only: on a GPU, as in PyTorch's CUDA kernel, no sync for it)
     if type(bad) is np.ndarray and bad.any():
         raise IndexError(f"Target {targets[np.argmax(bad)]} is out of bounds.")
-    where_valid = np.flatnonzero(valid)
-    picked_targets = targets[where_valid]
-    picked_x = rows[where_valid, picked_targets]
+    if type(valid) is np.ndarray:
+        at = np.flatnonzero(valid)                  # the samples that count, in order
+        picked_targets = targets[at]
+        ignored = None
+    else:
+        # on a GPU every sample stays in place (asking which ones count would wait for the
+        # device); an ignored one picks class 0 and then adds -0.0, which changes no sum
+        at = _backend.xp(x).arange(len(targets))
+        picked_targets = np.where(valid, targets, 0)
+        ignored = ~valid
+    picked_x = rows[at, picked_targets]
     w = weight._data if weight is not None else None
     picked_w = w[picked_targets] if w is not None else None
 
+    def counted(values, filler):
+        return values if ignored is None else np.where(ignored, x.dtype.type(filler), values)
+
     total_weight = x.dtype.type(0)
+    contributions = -(picked_x * picked_w) if w is not None else -picked_x
     if reduction == "none" and x.ndim != 1:
         losses = _backend.xp(x).zeros(len(targets), x.dtype)
-        losses[where_valid] = -picked_x * picked_w if w is not None else -picked_x
+        losses[at] = counted(contributions, 0.0)
         value = losses.reshape(t.shape)
     else:
-        contributions = -(picked_x * picked_w) if w is not None else -picked_x
-        value = _cascade_sum(contributions, where_valid, x.dtype, len(targets))
+        value = _cascade_sum(counted(contributions, -0.0), at, x.dtype, len(targets))
         if w is not None:
-            total_weight = _cascade_sum(picked_w, where_valid, x.dtype, len(targets))
+            total_weight = _cascade_sum(counted(picked_w, -0.0), at, x.dtype, len(targets))
+        elif ignored is None:
+            total_weight = x.dtype.type(len(at))
         else:
-            total_weight = x.dtype.type(len(where_valid))
+            total_weight = valid.sum().astype(x.dtype)
         if reduction == "mean":
             value = value / total_weight
     result = _wrap(new_like(x, value, x.dtype))
@@ -1152,9 +1165,10 @@ def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
             moved = a.reshape(np.moveaxis(x, class_dim, -1).shape)
             return contiguous(np.moveaxis(moved, -1, class_dim))
         picked = _backend.xp(x).zeros(rows.shape, bool)
-        picked[where_valid, picked_targets] = True
+        picked[at, picked_targets] = True if ignored is None else valid
         weights_at = _backend.xp(x).zeros(rows.shape, x.dtype)
-        weights_at[where_valid, picked_targets] = 1 if w is None else picked_w
+        weights_at[at, picked_targets] = counted(
+            _backend.xp(x).ones_like(picked_x) if w is None else picked_w, 0.0)
         node = (NllLoss2DBackward0 if spatial else NllLossBackward0)(input, target, weight)
         node.reduction, node.class_dim, node.weighted = reduction, class_dim, w is not None
         node.target, node.weight, node.ignore_index = target, weight, ignore_index

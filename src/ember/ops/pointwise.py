@@ -21,8 +21,8 @@ from ..autograd import grad_mode
 from ..autograd.grad_mode import no_grad
 from ..autograd.graph import Node, _sequence, edge_to
 from .. import _backend
-from ._util import (_BY_NP, array_or_number as _arr, as_array, broadcast_error, check_devices,
-                    fit, meta,
+from ._util import (_BY_NP, all_on_one_device, array_or_number as _arr, as_array,
+                    broadcast_error, check_devices, fit, meta,
                     new_like as _new_like, operands, result_dtype, shape_of,
                     upload_like as _upload_like, wrap)
 
@@ -1123,7 +1123,8 @@ def _vector_overflow(value, x, odd):
     """PyTorch's vectorised float32 sinh/cosh (Sleef) compute exp(|x|) on the way: it
     overflows to inf from |x| > log(float32 max), a little before the result itself would."""
     if value.dtype is _F32 and value.ndim:
-        big = (np.abs(x) > _EXP_OVERFLOW_F32) & _vector_region(value.shape, 4, [value.shape])
+        big = (np.abs(x) > _EXP_OVERFLOW_F32) & _vector_region(
+            value.shape, 4, [value.shape], _backend.xp(value))
         if big.any():
             inf = np.copysign(np.float32(np.inf), x) if odd else np.float32(np.inf)
             value = np.where(big, inf, value)
@@ -1870,16 +1871,16 @@ def _abs_number(v):
     return v if v >= 0 else -v
 
 
-def _vector_region(shape, itemsize, shapes):
+def _vector_region(shape, itemsize, shapes, xp=np):
     """Which elements of a result PyTorch's CPU loop computes with vector instructions (the
     two disagree on which of two equal operands, 0.0 and -0.0, maximum, minimum and clamp
     return). The loop runs over the innermost run of dims on which every operand is either
     whole or broadcast (stride 0); it is vectorised when at most one operand is broadcast
     there, in blocks of two 32-byte vectors from the start of each run; the rest of each run
-    goes through the scalar code."""
+    goes through the scalar code. The mask is made with `xp` (on the result's device)."""
     nd = len(shape)
     if not nd:
-        return np.zeros((), bool)
+        return xp.zeros((), bool)
     shapes = [(1,) * (nd - len(s)) + tuple(s) for s in shapes]
     k = 0
     while k < nd:
@@ -1893,9 +1894,9 @@ def _vector_region(shape, itemsize, shapes):
         run *= n
     broadcast = _builtins.sum(1 for s in shapes if _builtins.all(n == 1 for n in s[nd - k:]))
     if k == 0 or (broadcast > 1 and run > 1):
-        return np.zeros(shape, bool)
+        return xp.zeros(shape, bool)
     block = 64 // itemsize
-    mask = np.arange(run) < run // block * block
+    mask = xp.arange(run) < run // block * block
     return np.broadcast_to(mask.reshape(shape[nd - k:]), shape)
 
 
@@ -1909,8 +1910,8 @@ def _pick(x, y, greater, shapes):
     if x.dtype.kind == "f":
         tie = (x == y) & (x == 0)
         if tie.any():
-            vector = _upload_like(value, _vector_region(value.shape, value.dtype.itemsize,
-                                                        shapes))
+            vector = _vector_region(value.shape, value.dtype.itemsize, shapes,
+                                    _backend.xp(value))
             value = np.where(tie & vector, y, value)
         value = np.where((x != x) | (y != y), x.dtype.type(np.nan), value)
     return value
@@ -2110,8 +2111,8 @@ def _clamp_tensors(input, lo, hi):
     dt = _result_type(input, lo, hi)
     if dt is _BOOL and lo is not None and hi is not None:
         raise _not_implemented("clamp_cpu", dt)
-    arrays = [t._data if t._data.dtype is dt.np else t._data.astype(dt.np)
-              for t in (input, lo, hi) if t is not None]
+    arrays = all_on_one_device([t._data if t._data.dtype is dt.np else t._data.astype(dt.np)
+                                for t in (input, lo, hi) if t is not None])
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
@@ -2333,6 +2334,10 @@ def lerp(input, end, weight, *, out=None):
     a = input._data.astype(work)
     b = end._data.astype(work)
     w = weight._data.astype(work) if tensor_weight else _arr(weight).astype(work)
+    if tensor_weight:
+        a, b, w = all_on_one_device([a, b, w])
+    else:
+        a, b = all_on_one_device([a, b])
     try:
         shape = np.broadcast_shapes(a.shape, b.shape, w.shape)
     except ValueError:
@@ -2403,7 +2408,7 @@ def _predicate(name, fn):
         x = input._data
         if x.dtype.kind == "f":
             return Tensor._make(as_array(fn(x)))
-        return Tensor._make(np.full(x.shape, name == "isfinite"))
+        return Tensor._make(np.full_like(x, name == "isfinite", dtype=bool))
     op.__name__ = name
     return op
 
@@ -2418,19 +2423,20 @@ isneginf = _predicate("isneginf", lambda x: x == -np.inf)
 def signbit(input, *, out=None):
     """Whether the sign bit is set (True for -0.0 and for negative integers)."""
     x = input._data
-    value = np.signbit(x) if x.dtype.kind in "fi" else np.zeros(x.shape, bool)
+    value = np.signbit(x) if x.dtype.kind in "fi" else np.zeros_like(x, dtype=bool)
     return _into(out, Tensor._make(as_array(value)))
 
 
 def isreal(input):
-    return Tensor._make(np.ones(input._data.shape, bool))
+    return Tensor._make(np.ones_like(input._data, dtype=bool))
 
 
 def _logical_binary(name, ufunc):
     def op(input, other, *, out=None):
         _tensor_argument(name, other)
         try:
-            value = ufunc(input._data.astype(bool), other._data.astype(bool))
+            value = ufunc(*all_on_one_device([input._data.astype(bool),
+                                              other._data.astype(bool)]))
         except ValueError:
             raise _shape_error(input, other) from None
         return _into(out, Tensor._make(as_array(value)))
@@ -2453,7 +2459,7 @@ def equal(input, other):
     if input._data.shape != other._data.shape:
         return False
     x, y, _ = operands(input, other)
-    return bool(np.all(np.asarray(x) == np.asarray(y)))
+    return bool(np.all(x == y))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -2778,7 +2784,7 @@ def _addc(input, tensor1, tensor2, value, divide, out):
         _check_broadcast(input, tensor1, tensor2)
         raise _not_implemented(name + "_cpu_out", dt)
     work = _F32 if dt.np is _F16 else dt.np
-    a, b, c = (t._data.astype(work) for t in (input, tensor1, tensor2))
+    a, b, c = all_on_one_device([t._data.astype(work) for t in (input, tensor1, tensor2)])
     v = _checked_scalar(value, _BY_NP[work]) if dt.category >= _dtype.FLOAT else \
         np.array(value).astype(work)[()]
     try:
@@ -2914,7 +2920,7 @@ def heaviside(input, values, *, out=None):
     _tensor_argument("heaviside", values, name="values")
     if input._data.dtype is not values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
-    x, v = input._data, values._data
+    x, v = all_on_one_device([input._data, values._data])
     try:
         value = np.where(x == 0, v, (x > 0).astype(x.dtype))
     except ValueError:
@@ -3121,8 +3127,14 @@ lcm = _integer_binary("lcm", np.lcm)
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Whether each element occurs in `test_elements` (tensors or numbers; nan never does)."""
-    a = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
-    b = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    # numbers and lists go to the tensor's device
+    if isinstance(elements, Tensor):
+        a = elements._data
+        b = test_elements._data if isinstance(test_elements, Tensor) else \
+            _new_like(a, test_elements)
+    else:
+        b = test_elements._data
+        a = _new_like(b, elements)
     if a.dtype is _NP_BOOL or b.dtype is _NP_BOOL:
         raise RuntimeError("Unsupported input type encountered for isin(): Bool")
     return Tensor._make(as_array(np.isin(a, b, invert=invert)))
@@ -3149,9 +3161,10 @@ def _shift_op(left):
         limit = bits if left or not signed else bits - 1
         count = y.astype(np.int64)
         if not signed:                              # PyTorch reads the count as signed
-            count = np.where(count >= 1 << (bits - 1), -1, count)
+            count = _arr(np.where(count >= 1 << (bits - 1), -1, count)[()])
         bad = (count < 0) | (count >= limit)
-        safe = np.where(bad, 0, count).astype(dt.np)
+        # a number's count stays a NumPy scalar ([()]: np.where makes a 0-d host array)
+        safe = _arr(np.where(bad, 0, count)[()]).astype(dt.np)
         try:
             if left:
                 unsigned = np.dtype(f"u{dt.itemsize}")

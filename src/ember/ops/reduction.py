@@ -1336,15 +1336,15 @@ def _cum_extreme(input, dim, greater, node_cls, result_cls):
     n = x.shape[d]
     positions = _backend.xp(x).arange(n).reshape((n,) + (1,) * (x.ndim - 1 - d))
     if x.dtype is _NP_BOOL:
-        run = (np.logical_or if greater else np.logical_and).accumulate(x, axis=d)
+        run = _backend.accumulate(np.logical_or if greater else np.logical_and, x, d)
     else:
-        run = (np.maximum if greater else np.minimum).accumulate(x, axis=d)
+        run = _backend.accumulate(np.maximum if greater else np.minimum, x, d)
     # PyTorch moves to a new element when it is >= (<=) the running one or nan: the index is
     # the last position that holds the running value
     hit = (x == run)
     if x.dtype.kind == "f":
         hit = hit | np.isnan(x)
-    idx = np.maximum.accumulate(np.where(hit, positions, -1), axis=d) if n else \
+    idx = _backend.accumulate(np.maximum, np.where(hit, positions, -1), d) if n else \
         _backend.xp(x).zeros(x.shape, np.int64)
     idx = idx.astype(np.int64)
     values = np.take_along_axis(x, idx, axis=d)
@@ -1679,8 +1679,12 @@ def _stable_order(x, axis, descending):
     if not descending:
         return np.argsort(x, axis=axis, kind="stable")
     if x.dtype.kind == "f":
+        # nan first, then the values from the largest down: two stable sorts, the minor key
+        # first (np.lexsort would do it in one, but CuPy's takes no axis)
         nan = np.isnan(x)
-        return np.lexsort((np.where(nan, 0, -x), ~nan), axis=axis)
+        order = np.argsort(np.where(nan, 0, -x), axis=axis, kind="stable")
+        by_nan = np.argsort(~np.take_along_axis(nan, order, axis), axis=axis, kind="stable")
+        return np.take_along_axis(order, by_nan, axis)
     return np.argsort(~x if x.dtype.kind in "biu" else -x, axis=axis, kind="stable")
 
 
@@ -1753,7 +1757,7 @@ def _median_dim(input, dim, keepdim, ignore_nan):
         if a.dtype.kind == "f":
             nans = np.isnan(a).sum(axis=d, keepdims=True)
         else:
-            nans = np.zeros_like(np.take(a, [0], axis=d), dtype=np.int64)
+            nans = np.zeros_like(_slice_along(a, d, 0), dtype=np.int64)
         if ignore_nan:
             pos = np.where(nans == n, (n - 1) // 2, (n - nans - 1) // 2)
         else:
@@ -1783,6 +1787,12 @@ def nanmedian(input, dim=None, keepdim=False):
     return _median_dim(input, dim, keepdim, True)
 
 
+def _slice_along(a, axis, i):
+    """`np.take(a, [i], axis)` as a view: element i along `axis`, the axis kept (no index list,
+    which a GPU library would have to copy over from the host)."""
+    return a[(slice(None),) * axis + (slice(i, i + 1),)]
+
+
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """The k-th smallest element along `dim` (1-based), as `(values, indices)`."""
     x = input._data
@@ -1797,7 +1807,7 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
 
     def pick(a, axis):
         part = np.partition(a, k - 1, axis=axis)    # nan last, as PyTorch's comparison
-        kth = np.take(part, [k - 1], axis=axis)
+        kth = _slice_along(part, axis, k - 1)
         same = (a == kth) | ((a != a) & (kth != kth)) if a.dtype.kind == "f" else (a == kth)
         idx = np.expand_dims(np.argmax(same, axis=axis), axis)
         ties = same.sum(axis=axis, keepdims=True) > 1
@@ -1858,7 +1868,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
         if sorted or k * 64 <= n:
             redo = _repeats(x1, d, largest, k)
         else:
-            redo = np.ones(np.delete(x1.shape, d), bool)
+            redo = _backend.xp(x1).ones(tuple(np.delete(x1.shape, d)), bool)
         if redo.any():
             rows, lead = _rows_of(x1, d)
             flat_idx = np.moveaxis(idx, d, -1).reshape(-1, k).copy()
@@ -1941,7 +1951,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     if not x.ndim:
-        return Tensor._make(np.zeros((), np.int64))
+        return Tensor._make(_backend.xp(x).zeros((), np.int64))
     return Tensor._make(as_array(_sort_order(x, d, descending, stable).astype(np.int64)))
 
 
@@ -1982,7 +1992,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False,  # noq
             raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
                                "unique cannot be applied")
         if x.shape[d] == 0:
-            values, inverse, counts = x.copy(), np.zeros(0, np.int64), np.zeros(0, np.int64)
+            zeros = _backend.xp(x).zeros
+            values, inverse, counts = x.copy(), zeros(0, np.int64), zeros(0, np.int64)
         else:
             values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True,
                                                 axis=d, equal_nan=False)
@@ -2068,7 +2079,7 @@ def logcumsumexp(input, dim):
         # PyTorch's running value starts at -inf: the first step adds +0.0 to the element
         first = (slice(None),) * d + (slice(0, 1),)
         w[first] = w[first] + 0.0
-        value = np.logaddexp.accumulate(w, axis=d)
+        value = _backend.accumulate(np.logaddexp, w, d)
     else:
         value = x.astype(_F64)
     result = Tensor._make(as_array(value).astype(x.dtype))
@@ -2134,25 +2145,30 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """Each run of equal consecutive elements (or slices along `dim`) kept once."""
     x = input._data
+    xp = _backend.xp(x)
+
+    def run_starts(differs):
+        # whether each element starts a run: the first, and each that differs from the last
+        starts = xp.ones(differs.shape[0] + 1, bool)
+        starts[1:] = differs
+        return starts
     if dim is None:
         flat = x.reshape(-1)
-        if flat.size:
-            starts = np.concatenate([[True], flat[1:] != flat[:-1]])
-        else:
-            starts = np.zeros(0, bool)
+        starts = run_starts(flat[1:] != flat[:-1]) if flat.size else xp.zeros(0, bool)
         values = flat[starts]
         inverse = (np.cumsum(starts) - 1).reshape(x.shape)
     else:
         if not x.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         d = _wrap_dim(dim, x.ndim)
-        moved = np.moveaxis(x, d, 0).reshape(x.shape[d], -1) if x.size else np.zeros(
+        moved = np.moveaxis(x, d, 0).reshape(x.shape[d], -1) if x.size else xp.zeros(
             (x.shape[d], 0), x.dtype)
-        starts = np.concatenate([[True], (moved[1:] != moved[:-1]).any(1)]) if len(moved) else \
-            np.zeros(0, bool)
+        starts = run_starts((moved[1:] != moved[:-1]).any(1)) if len(moved) else \
+            xp.zeros(0, bool)
         values = np.compress(starts, x, axis=d)
         inverse = np.cumsum(starts) - 1
-    counts = np.diff(np.append(np.nonzero(starts)[0], starts.size))
+    first = np.nonzero(starts)[0]
+    counts = np.diff(np.concatenate([first, xp.full(1, starts.size, first.dtype)]))
     outputs = [Tensor._make(as_array(values).astype(x.dtype, copy=False))]
     if return_inverse:
         outputs.append(Tensor._make(as_array(inverse).astype(np.int64, copy=False)))
@@ -2186,7 +2202,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     sorted: the first such place, or the last one with `right=True` / `side='right'`."""
     b = sorted_sequence._data
     scalar = not isinstance(input, Tensor)
-    v = np.asarray(input) if scalar else input._data
+    v = new_like(b, input) if scalar else input._data      # a number: on b's device
     if side is not None:
         right = side == "right"
     if sorter is not None:

@@ -176,7 +176,9 @@ def reshape(input, *shape):
     x = input._data
     shape = _infer_shape(_shape_args(shape), x.size)
     array = x.reshape(shape)
-    is_view = np.shares_memory(array, x) if x.size else True
+    # a copy is new memory, so overlapping bounds mean a view (and, unlike shares_memory,
+    # checking bounds never waits for a GPU)
+    is_view = np.may_share_memory(array, x) if x.size else True
     if not is_view:
         if not _recording(input):
             return Tensor._make(array)
@@ -803,17 +805,35 @@ def _shape_str(shape):
     return "[" + ", ".join(map(str, shape)) + "]"
 
 
+def _written(array, value, copy):
+    """What to write into `array` for `value` (a tensor or a number): a tensor's array; a 0-d
+    CPU tensor beside a GPU array as the number it holds (PyTorch's rule for CPU scalars); a
+    tensor of another device moved there when the write is a copy (`copy`, as PyTorch's
+    copy_ does), else PyTorch's device error."""
+    if not isinstance(value, Tensor):
+        return value
+    v = value._data
+    if type(v) is type(array):
+        return v
+    if type(v) is np.ndarray and v.ndim == 0:
+        return v[()]
+    if not copy:
+        _backend.same_device(array, v)
+    b = _backend.of(array)
+    return _backend.move(v, b, b.device_index(array))
+
+
 def _index_put(source, key, value, accumulate=False):
     """`source` with `value` written (or added) at the advanced-index `key` (a new tensor)."""
     from ._util import meta
     array = source._data.copy()
-    values = value._data if isinstance(value, Tensor) else value
+    values = _written(array, value, copy=False)
     try:
         target, adv = _advanced_target(array, key)
         if accumulate:
             selected = target[adv].shape
             values = values.astype(array.dtype, copy=False) if hasattr(values, "astype") else \
-                array.dtype.type(values)
+                _new_like(array, values, array.dtype)
             _backend.of(array).scatter_add(target, adv, np.broadcast_to(values, selected))
         else:
             target[adv] = values
@@ -883,6 +903,8 @@ def setitem(input, key, value):
         target = input if _trivial(items) else getitem(input, key)
         if not isinstance(value, Tensor):
             value = Tensor._make(_new_like(input._data, value, input._data.dtype))
+        elif type(value._data) is not type(input._data):
+            value = value.to(input.device)          # recorded: the gradient goes back
         if value._data.ndim == 0 and target is input:
             from .inplace import fill_
             fill_(target, value)
@@ -890,7 +912,7 @@ def setitem(input, key, value):
             copy_(target, value)
     else:
         input._check_inplace()
-        values = value._data if isinstance(value, Tensor) else value
+        values = _written(input._data, value, copy=True)
         try:
             input._data[np_key] = values
         except ValueError:
@@ -1095,7 +1117,7 @@ def cat(tensors, dim=0, *, out=None):
     kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)]
     if not kept:
         d = _wrap_dim(dim, 1)
-        result = Tensor._make(np.zeros(0, dt.np))
+        result = Tensor._make(_backend.xp(tensors[0]._data).zeros(0, dt.np))
     else:
         ref = kept[0]._data
         d = _wrap_dim(dim, ref.ndim)
@@ -1742,9 +1764,15 @@ def storage_offset(input):
     base = input._base
     if base is None:
         return 0
-    start = input._data.__array_interface__["data"][0]
-    root = base._data.__array_interface__["data"][0]
-    return (start - root) // input._data.itemsize
+    return (address(input._data) - address(base._data)) // input._data.itemsize
+
+
+def address(array):
+    """Where `array`'s first element lives in its device's memory (NumPy's array interface, or
+    the CUDA array interface of a GPU array, CuPy's and others')."""
+    if type(array) is np.ndarray:
+        return array.__array_interface__["data"][0]
+    return array.__cuda_array_interface__["data"][0]
 
 
 # -- casts and copies ---------------------------------------------------------------------------
@@ -1782,7 +1810,12 @@ def to(input, *args, **kwargs):
             return input
         dtype = input.dtype                          # a copy is a cast to the same dtype
     dt = _dtype.to_dtype(dtype)
-    out = Tensor._make(x.astype(dt.np, copy=x is input._data))
+    if dt.np == np.uint8 and x.dtype.kind == "f":
+        # PyTorch converts floats to uint8 through int64, so that -1.0 becomes 255 on every
+        # machine (a direct conversion is undefined in C: x86 wraps, a GPU saturates to 0)
+        out = Tensor._make(x.astype(np.int64).astype(np.uint8))
+    else:
+        out = Tensor._make(x.astype(dt.np, copy=x is input._data))
     if _recording(input):
         if dt.category < _dtype.FLOAT:
             return out                               # an integer result leaves the graph

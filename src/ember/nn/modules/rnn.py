@@ -37,7 +37,7 @@ def _apply_permutation(tensor, permutation, dim=1):
 
 
 def _zeros(*shape, like):
-    return _creation.zeros(*shape, dtype=like.dtype)
+    return _creation.zeros(*shape, dtype=like.dtype, device=like.device)
 
 
 # -- one time step ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from ..._tensor import Tensor
 from ...autograd import engine, grad_mode
 from ...autograd.graph import AccumulateGrad
 from ...distributed.distributed_c10d import _group, _import_mpi
+from ...ops._util import upload_like
 from ..modules.module import Module
 
 __all__ = ["DistributedDataParallel"]
@@ -133,7 +134,7 @@ def _broadcast_from_rank0(tensor):
             # a strided view, or a GPU tensor: broadcast a contiguous host copy, copy it back
             values = Tensor._make(np.ascontiguousarray(_on_host(tensor._data)))
             dist.broadcast(values, 0)
-            tensor._data[...] = values._data
+            tensor._data[...] = upload_like(tensor._data, values._data)
 
 
 def _on_host(array):
@@ -300,7 +301,7 @@ class _Reducer:
                     parameter._grad = Tensor._make(
                         _backend.move(average.copy(), *_backend.resolve(parameter.device)))
                 else:
-                    parameter._grad._data[...] = average
+                    parameter._grad._data[...] = upload_like(parameter._grad._data, average)
                     parameter._grad._bump_version()
 
     def check_previous_reduction_finished(self):

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
+from ...ops._util import as_array
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_"]
 
@@ -19,11 +20,11 @@ def _vector_norm(array, norm_type):
     """The `norm_type`-norm of all elements of `array` (inf: the largest magnitude)."""
     a = np.abs(array.reshape(-1))
     if norm_type == float("inf"):
-        return a.max() if a.size else array.dtype.type(0)
+        return a.max() if a.size else np.zeros_like(a, shape=())
     if norm_type == float("-inf"):
-        return a.min() if a.size else array.dtype.type(float("inf"))
+        return a.min() if a.size else np.full_like(a, float("inf"), shape=())
     if norm_type == 0:
-        return array.dtype.type(np.count_nonzero(a))
+        return (a != 0).sum().astype(array.dtype)
     if norm_type == 2:
         return np.sqrt(np.sum(a * a))
     if norm_type == 1:
@@ -31,15 +32,21 @@ def _vector_norm(array, norm_type):
     return np.sum(a ** norm_type) ** (1.0 / norm_type)
 
 
+def _as_0d(value, dtype):
+    """`np.asarray(value, dtype)` for a norm: a 0-d array on the device it was computed on."""
+    value = as_array(value)
+    return value if value.dtype == dtype else value.astype(dtype)
+
+
 def _get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
     """The norm of the per-tensor norms: the norm of all elements of all tensors."""
     norm_type = float(norm_type)
     if len(tensors) == 0:
         return Tensor._make(np.zeros((), np.float32))
-    norms = [np.asarray(_vector_norm(t._data, norm_type), t._data.dtype) for t in tensors]
-    dtype = np.result_type(*norms)
-    total = np.asarray(_vector_norm(np.stack([n.astype(dtype) for n in norms]), norm_type),
-                       dtype)
+    # (0-d arrays on the tensors' own device: np.asarray would pull a GPU array to the host)
+    norms = [_as_0d(_vector_norm(t._data, norm_type), t._data.dtype) for t in tensors]
+    dtype = np.result_type(*[n.dtype for n in norms])
+    total = _as_0d(_vector_norm(np.stack([n.astype(dtype) for n in norms]), norm_type), dtype)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
                            "`parameters` is non-finite, so it cannot be clipped. To disable "

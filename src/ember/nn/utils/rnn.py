@@ -20,10 +20,11 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ... import _creation
+from ... import _backend, _creation
 from ..._tensor import Tensor
 from ...autograd import grad_mode
 from ...autograd.graph import Node
+from ...ops._util import contiguous, upload_like
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence",
            "pad_packed_sequence", "pad_sequence", "unpad_sequence", "pack_sequence",
@@ -86,8 +87,9 @@ def _stack(tensors, dim=0):
 def _gather_rows(t, index, fill=0.0):
     """Rows `t[index]` along dim 0, where an index of `len(t)` gives a row of `fill`
     (differentiable in `t`)."""
-    pad = Tensor._make(np.full((1,) + t._data.shape[1:], fill, t._data.dtype))
-    return _cat([t, pad], 0)[Tensor._make(np.asarray(index, np.int64))]
+    a = t._data
+    pad = Tensor._make(np.full_like(a, fill, shape=(1,) + a.shape[1:]))   # on t's device
+    return _cat([t, pad], 0)[Tensor._make(upload_like(a, np.asarray(index, np.int64)))]
 
 
 # -- PyTorch's sort of the lengths ----------------------------------------------------------------
@@ -191,7 +193,7 @@ def invert_permutation(permutation):
         return None
     p = permutation._data
     out = np.empty_like(p)
-    out[p] = np.arange(p.size, dtype=p.dtype)
+    out[p] = _backend.xp(p).arange(p.size, dtype=p.dtype)
     return Tensor._make(out)
 
 
@@ -213,10 +215,17 @@ class PackedSequence(PackedSequence_):
         data = self.data.to(*args, **kwargs)
         if data is self.data:
             return self
-        return type(self)(data, self.batch_sizes, self.sorted_indices, self.unsorted_indices)
+        # the permutations follow the data to its device; batch_sizes stays on the CPU
+        sorted_indices, unsorted_indices = (
+            None if t is None else t.to(data.device)
+            for t in (self.sorted_indices, self.unsorted_indices))
+        return type(self)(data, self.batch_sizes, sorted_indices, unsorted_indices)
+
+    def cuda(self, *args, **kwargs):
+        return self.to("cuda", *args, **kwargs)
 
     def cpu(self, *args, **kwargs):
-        return self
+        return self.to("cpu", *args, **kwargs)
 
     def double(self):
         from ... import _dtype
@@ -236,7 +245,7 @@ class PackedSequence(PackedSequence_):
 
     @property
     def is_cuda(self):
-        return False
+        return self.data.is_cuda
 
     def is_pinned(self):
         return False
@@ -244,7 +253,8 @@ class PackedSequence(PackedSequence_):
 
 def _lengths_array(lengths):
     if isinstance(lengths, Tensor):
-        return lengths._data.astype(np.int64).reshape(-1)
+        # (on the CPU, as PyTorch's `torch.as_tensor(lengths, device="cpu")`)
+        return lengths.cpu()._data.astype(np.int64).reshape(-1)
     return np.asarray(lengths, dtype=np.int64).reshape(-1)
 
 
@@ -266,8 +276,8 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     sorted_indices = None
     if not enforce_sorted:
         length_values, order = _sort_descending(length_values)
-        sorted_indices = Tensor._make(order)
-        key = (Tensor._make(order),) if batch_first else (slice(None), Tensor._make(order))
+        sorted_indices = Tensor._make(upload_like(input._data, order))    # input's device
+        key = (sorted_indices,) if batch_first else (slice(None), sorted_indices)
         input = input[key]
     x = input._data
     batch = x.shape[0] if batch_first else x.shape[1]
@@ -294,7 +304,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     b_idx = np.concatenate([np.arange(n) for n in batch_sizes]) if max_len else \
         np.zeros(0, np.int64)
     time_major = np.swapaxes(x, 0, 1) if batch_first else x
-    data = Tensor._make(np.ascontiguousarray(time_major[t_idx, b_idx]))
+    data = Tensor._make(contiguous(time_major[upload_like(x, t_idx), upload_like(x, b_idx)]))
     if grad_mode.enabled and input._requires_grad:
         node = PackPaddedSequenceBackward0(input)
         flat = t_idx * batch + b_idx
@@ -335,7 +345,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     unsorted = sequence.unsorted_indices
     if unsorted is not None:
         key = (unsorted,) if batch_first else (slice(None), unsorted)
-        return padded[key], Tensor._make(lengths[unsorted._data])
+        return padded[key], Tensor._make(lengths[unsorted.cpu()._data])   # (lengths: CPU)
     return padded, lengths_t
 
 
@@ -358,8 +368,8 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     for s in sequences:
         missing = max_len - s.shape[0]
         if missing:
-            fill = Tensor._make(np.full((missing,) + tuple(s.shape[1:]), padding_value,
-                                        s._data.dtype))
+            fill = Tensor._make(np.full_like(s._data, padding_value,     # on s's device
+                                             shape=(missing,) + tuple(s.shape[1:])))
             s = _cat([s, fill] if padding_side == "right" else [fill, s], 0)
         padded.append(s)
     return _stack(padded, 0 if batch_first else 1)

@@ -58,7 +58,8 @@ class DataLoader:
         sampler / batch_sampler: your own order of indices / of lists of indices.
         num_workers: how many worker processes load batches (0: load in this process).
         collate_fn: merges a list of samples into a batch (default: `default_collate`).
-        pin_memory: accepted for compatibility (ember has no GPU memory to pin for).
+        pin_memory: accepted for compatibility (ember pins no memory: batches stay
+            ordinary host tensors; without an accelerator, PyTorch's warning).
         drop_last: drop the last batch if it is smaller than `batch_size`.
         timeout: seconds to wait for a batch from the workers (0: forever).
         worker_init_fn: called as `worker_init_fn(worker_id)` in each worker, after seeding.
@@ -244,6 +245,11 @@ class DataLoader:
                           stacklevel=2)
 
 
+def _accelerator_available():
+    from ... import accelerator
+    return accelerator.is_available()
+
+
 class _BaseDataLoaderIter:
     def __init__(self, loader):
         self._dataset = loader.dataset
@@ -253,7 +259,7 @@ class _BaseDataLoaderIter:
         self._drop_last = loader.drop_last
         self._index_sampler = loader._index_sampler
         self._num_workers = loader.num_workers
-        if loader.pin_memory:
+        if loader.pin_memory and not _accelerator_available():
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
                           "then device pinned memory won't be used.", stacklevel=3)
         self._timeout = loader.timeout
