@@ -1,7 +1,7 @@
 """The issue's LeNet-style CNN training step on a GPU: ember on CuPy vs ember on the CPU vs
 PyTorch on CUDA (and on the CPU), each system in its own process.
 
-    python benchmarks/gpu_bench.py [--steps N] [--batch B]
+    python benchmarks/gpu_bench.py [--steps N] [--batch B] [--devices cuda,cpu]
 
 Needs a machine with a GPU, CuPy (`pip install -e '.[cuda]'`) and, for the PyTorch rows, a
 CUDA build of torch; rows whose system is missing are reported as such. Times are the median
@@ -62,6 +62,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--devices", default="cuda,cpu",
+                        help="which rows: the CPU rows of a large batch take long")
     parser.add_argument("--child", nargs=2)
     args = parser.parse_args()
     if args.child:
@@ -73,6 +75,8 @@ def main():
     rows = []
     for system, device in (("ember", "cuda"), ("ember", "cpu"), ("torch", "cuda"),
                            ("torch", "cpu")):
+        if device not in args.devices.split(","):
+            continue
         # one CPU thread per system, as in benchmarks/run.py (the CPU rows are a reference)
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                    MKL_NUM_THREADS="1")
