@@ -21,7 +21,7 @@ import pytest
 from helpers import torch  # noqa: F401  (skips this module when torch is missing)
 
 import ember
-from ember import _random_ops as R
+from ember import _fma, _random_ops as R
 
 SEEDS = [0, 1, 7, 42, 1234, 2 ** 31 - 1, 2 ** 32 - 1, 2 ** 32 + 5, -3, -1, 987654321,
          2 ** 63, 2 ** 64 - 1, -2 ** 63]
@@ -877,7 +877,7 @@ def test_fma32_and_fma64_round_once():
     b2 = (rng.standard_normal(n) * np.exp2(rng.integers(-60, 60, n))).astype(np.float32)
     c2 = (rng.standard_normal(n) * np.exp2(rng.integers(-60, 60, n))).astype(np.float32)
     a, b, c = np.concatenate([a, a2]), np.concatenate([b, b2]), np.concatenate([c, c2])
-    got = R._fma32(a, b, c)
+    got = _fma.fma32(a, b, c)
     naive = (a.astype(np.float64) * b + c).astype(np.float32)
     assert (naive != got).sum() > 100          # the cases do exercise double rounding
     for i in range(0, 2 * n, 3):
@@ -887,7 +887,7 @@ def test_fma32_and_fma64_round_once():
     B = rng.standard_normal(n) * np.exp2(rng.integers(-100, 100, n))
     C = -(A * B) * (1 + 2.0 ** -52 * rng.integers(-3, 4, n))
     C[::4] = rng.standard_normal(len(C[::4]))
-    got = R._fma64(A, B, C)
+    got = _fma.fma64(A, B, C)
     for i in range(0, n, 2):
         x = _exact_fma(A[i], B[i], C[i])
         want = float(x) if x != 0 else A[i] * B[i] + C[i]
@@ -907,7 +907,7 @@ def test_uniform_fast_path_is_the_fused_result():
     for lo, hi in bounds:
         lo32, hi32 = np.float32(lo), np.float32(hi)
         span = hi32 - lo32
-        fused = R._fma32(x, span, lo32)
+        fused = _fma.fma32(x, span, lo32)
         if R._sum_is_exact(24, span, lo32):
             fast = (x.astype(np.float64) * float(span) + float(lo32)).astype(np.float32)
             assert np.array_equal(fast.view(np.int32), fused.view(np.int32)), (lo, hi)
@@ -1049,7 +1049,7 @@ def test_out_argument_and_empty_sizes():
 
 def _repaired_fma(a, b, c, t, out):
     """The kernel's FMA rounded exactly once (the repaired emulation)."""
-    out[...] = R._fma32(np.asarray(a, np.float32), np.asarray(b, np.float32),
+    out[...] = _fma.fma32(np.asarray(a, np.float32), np.asarray(b, np.float32),
                         np.asarray(c, np.float32))
     return out
 
@@ -1178,7 +1178,7 @@ def test_fma64_is_exact_at_extreme_magnitudes():
     # lanes must still round once, like the C library's fma (reference: exact fractions)
     import math
     from fractions import Fraction
-    from ember._random_ops import _fma64
+    from ember._fma import fma64 as _fma64
 
     def exact(a, b, c):
         value = Fraction(a) * Fraction(b) + Fraction(c)

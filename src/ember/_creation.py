@@ -8,6 +8,7 @@ import numpy as np
 from . import _backend, _dtype
 from ._device import device as _device_cls
 from ._dtype import finfo, iinfo
+from ._fma import fma32, fma64
 from ._tensor import Tensor
 from .autograd import grad_mode
 
@@ -552,75 +553,11 @@ def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_g
                          device=_own(self, device), requires_grad=requires_grad)
 
 
-# -- exact emulation of the fused multiply-add PyTorch's range kernels compile to -----------------
+# -- the fused multiply-add PyTorch's range kernels compile to ---------------------------------
 #
 # PyTorch's CPU kernels for arange and linspace compute `start + step * i`; built with FMA
-# (AVX2/AVX512 kernels), the compiler fuses that into one correctly rounded fma(step, i, start).
-# NumPy has no fma, so it is emulated exactly: an error-free product and sum, then a sum rounded
-# to odd and a final round to nearest (Boldo & Melquiond's algorithm).
-
-_SPLITTER = 134217729.0          # 2**27 + 1: Veltkamp's split of a double into 26-bit halves
-
-
-def _two_sum(a, b):
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _two_product(a, b):
-    p = a * b
-    c = _SPLITTER * a
-    ah = c - (c - a)
-    al = a - ah
-    c = _SPLITTER * b
-    bh = c - (c - b)
-    bl = b - bh
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-def _sum_round_odd(x, y):
-    """x + y rounded to odd (the neighbour with an odd last bit when the sum is inexact)."""
-    s, e = _two_sum(x, y)
-    s = _float64(s)
-    fix = (e != 0) & ((s.view(np.int64) & 1) == 0)
-    if fix.any():
-        s = np.where(fix, np.nextafter(s, np.where(e > 0, np.inf, -np.inf)), s)
-    return s
-
-
-def _float64(v):
-    """np.asarray(v, np.float64), keeping a device array on its device."""
-    return np.asarray(v, np.float64) if type(v) is np.ndarray or not hasattr(v, "astype") \
-        else v.astype(np.float64, copy=False)
-
-
-def _float32(v):
-    """np.asarray(v, np.float32), keeping a device array on its device."""
-    return np.asarray(v, np.float32) if type(v) is np.ndarray or not hasattr(v, "astype") \
-        else v.astype(np.float32, copy=False)
-
-
-def _fma64(a, b, c):
-    """a * b + c rounded once (float64 arrays or numbers)."""
-    a, b, c = _float64(a), _float64(b), _float64(c)
-    with np.errstate(all="ignore"):
-        uh, ul = _two_product(a, b)
-        th, tl = _two_sum(c, uh)
-        result = th + _sum_round_odd(tl, ul)
-    # the splitting overflows for huge operands: there the plain product is as good as it gets
-    bad = ~np.isfinite(result)
-    if bad.any():
-        result = np.where(bad, a * b + c, result)
-    return result
-
-
-def _fma32(a, b, c):
-    """fmaf(a, b, c) for float32 values: their product is exact in double, and a double sum
-    rounded to odd then rounded to float32 is the correctly rounded float32 result."""
-    a, b, c = (_float64(_float32(v)) for v in (a, b, c))
-    with np.errstate(all="ignore"):
-        return _sum_round_odd(a * b, c).astype(np.float32)
+# (AVX2/AVX512 kernels), the compiler fuses that into one correctly rounded fma(step, i, start),
+# which ember/_fma.py computes exactly.
 
 
 def _plain_madd(a, b, c, np_type):
@@ -694,10 +631,10 @@ def _arange_values(start, step, n, dt):
     lanes = width // dt.itemsize
     if dt is _dtype.float16:
         acc, start, step = np.float32, float(np.float32(start)), float(np.float32(step))
-        madd = _fma32 if fused else (lambda a, b, c: _plain_madd(a, b, c, np.float32))
+        madd = fma32 if fused else (lambda a, b, c: _plain_madd(a, b, c, np.float32))
     else:
         acc = np.float64
-        madd = _fma64 if fused else (lambda a, b, c: _plain_madd(a, b, c, np.float64))
+        madd = fma64 if fused else (lambda a, b, c: _plain_madd(a, b, c, np.float64))
     out = np.empty(n, dt.np)
     idx = np.arange(n, dtype=np.float64)
     for begin, end in _chunks(n):
@@ -931,15 +868,15 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
         s, e = _to_scalar_type(start, dt), _to_scalar_type(end, dt)
         if dt is _dtype.float32:
             step = np.float32((e - s) / np.float32(steps - 1))
-            madd = _fma32 if fused else (lambda a, b, c: _plain_madd(a, b, c, np.float32))
+            madd = fma32 if fused else (lambda a, b, c: _plain_madd(a, b, c, np.float32))
         else:
             step = (float(e) - float(s)) / (steps - 1)
-            madd = _fma64 if fused else (lambda a, b, c: _plain_madd(a, b, c, np.float64))
+            madd = fma64 if fused else (lambda a, b, c: _plain_madd(a, b, c, np.float64))
         array = np.concatenate([madd(step, low, s), madd(-step, high, e)]).astype(dt.np)
     else:
         s, e = _to_scalar_type(start, dt), _to_scalar_type(end, dt)
         step = (float(e) - float(s)) / (steps - 1)
-        madd = _fma64 if fused else (lambda a, b, c: _plain_madd(a, b, c, np.float64))
+        madd = fma64 if fused else (lambda a, b, c: _plain_madd(a, b, c, np.float64))
         values = np.concatenate([madd(step, low, float(s)), madd(-step, high, float(e))])
         array = _c_float_to_int(values, dt)
     return _result(array, requires_grad, out)

@@ -25,10 +25,8 @@ NumPy:
 Where PyTorch itself depends on the build (non-AVX2 CPUs, other platforms' libm), ember
 reproduces the x86-64 Linux AVX2 wheel: see `ember.random` and the specification's section 11.
 
-Exactness of the float emulation: NumPy has no fused multiply-add, so `_fma32` computes
-`a*b + c` in double (the product of two floats is exact there) and repairs the rare lanes
-where rounding twice could differ from rounding once (round to odd); `_fma64` is the
-Boldo-Melquiond emulation (exact product by Dekker's algorithm, exact sums, round to odd).
+Exactness of the float emulation: NumPy has no fused multiply-add; `fma32` and `fma64`
+(ember/_fma.py) compute it exactly.
 Inside the AVX2 `log`/`sincos` the unrepaired double-then-float rounding is used: its inputs
 come from 2**24 possible uniforms only, and it was checked against the repaired version on
 every one of them (see tests/test_random.py, `test_fast_fma_exhaustive`).
@@ -48,6 +46,7 @@ from .autograd.graph import Node
 from .ops._util import upload_like
 from .ops.inplace import inplace
 from .random import _get
+from ._fma import fma32, fma64
 
 F16 = np.dtype(np.float16)
 F32 = np.dtype(np.float32)
@@ -62,46 +61,8 @@ _TWO_PI_D = 6.283185307179586            # the double nearest 2*pi, as PyTorch's
 _RANDPERM_SMALL = 214748364              # floor((2**32 - 1) / 20): above it, the 64-bit shuffle
 
 # ================================================================================================
-# Exact float32 / float64 fused multiply-add in NumPy
+# Exact float32 / float64 fused multiply-add (ember/_fma.py)
 # ================================================================================================
-
-_LOW29 = np.int64(0x1FFFFFFF)
-_MID29 = np.int64(0x10000000)
-_FLT_MIN = 2.0 ** -126
-
-
-def _two_sum_err(a, b, s):
-    """The exact error of `s = RN(a + b)`: a + b == s + err (Knuth's TwoSum)."""
-    bb = s - a
-    return (a - (s - bb)) + (b - bb)
-
-
-def _round_to_odd(s, err):
-    """Given s = RN(x) and err = x - s exactly, the double nearest x with an odd last bit
-    when x is not a double (round to odd), else s."""
-    fix = (err != 0) & ((s.view(np.int64) & 1) == 0)
-    if fix.any():
-        s = s.copy()
-        s[fix] = np.nextafter(s[fix], np.where(err[fix] > 0, np.inf, -np.inf))
-    return s
-
-
-def _fma32(a, b, c):
-    """RN32(a*b + c) for float32 values (arrays or scalars), rounded once as a hardware FMA."""
-    p = np.multiply(a, b, dtype=F64)              # exact: 24-bit times 24-bit fits a double
-    c64 = np.broadcast_to(np.asarray(c, F64), p.shape)
-    s = p + c64
-    # RN32(s) is wrong only when s lies exactly halfway between two floats (the double sum
-    # may have rounded onto the midpoint) or the result is subnormal in float32.
-    bits = s.view(np.int64)
-    bad = ((bits & _LOW29) == _MID29) | (np.abs(s) < _FLT_MIN)
-    if bad.any():
-        idx = np.nonzero(bad)
-        part = s[idx]
-        s = s.copy()
-        s[idx] = _round_to_odd(part, _two_sum_err(p[idx], c64[idx], part))
-    return s.astype(F32)
-
 
 def _sum_is_exact(width_a, b, c):
     """Whether x*b + c is exact in double for every float32 x with at most `width_a`
@@ -114,59 +75,6 @@ def _sum_is_exact(width_a, b, c):
     low_b = max(top_b - 24, -149) - width_a
     low_c = max(top_c - 24, -149)
     return max(top_b, top_c) + 1 - min(low_b, low_c) <= 53
-
-
-_SPLITTER = 134217729.0                           # 2**27 + 1 (Veltkamp)
-
-
-def _fma64(a, b, c):
-    """RN64(a*b + c) for doubles, rounded once (Boldo-Melquiond emulation)."""
-    a, b, c = np.broadcast_arrays(np.asarray(a, F64), np.asarray(b, F64), np.asarray(c, F64))
-    p = a * b
-    t = _SPLITTER * a
-    ah = t - (t - a)
-    al = a - ah
-    t = _SPLITTER * b
-    bh = t - (t - b)
-    bl = b - bh
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl        # a*b == p + e exactly
-    th = c + p
-    tl = _two_sum_err(c, p, th)                               # c + p == th + tl exactly
-    v = tl + e
-    v = _round_to_odd(np.atleast_1d(v), np.atleast_1d(_two_sum_err(tl, e, v))).reshape(v.shape)
-    z = th + v
-    zero = z == 0
-    if zero.any():                                # an exact zero takes the sign of RN(p + c)
-        z = np.where(zero, p + c, z)
-    # Dekker's split overflows above ~2**996 and the error terms go subnormal below ~2**-969:
-    # such lanes (rare: astronomically large or tiny arguments) are redone exactly
-    extreme = ~(np.abs(p) < _FMA_HIGH) | ~(np.abs(c) < _FMA_HIGH) | (
-        (np.abs(p) < _FMA_LOW) & (a != 0) & (b != 0))
-    extreme |= ~(np.abs(a) < _FMA_HIGH) | ~(np.abs(b) < _FMA_HIGH)
-    if extreme.any():
-        z = np.array(z, dtype=F64)
-        idx = np.flatnonzero(extreme)
-        flat, fa, fb, fc = z.reshape(-1), a.reshape(-1), b.reshape(-1), c.reshape(-1)
-        for i in idx.tolist():
-            flat[i] = _fma_exact(float(fa[i]), float(fb[i]), float(fc[i]))
-    return z
-
-
-_FMA_HIGH = 2.0 ** 995
-_FMA_LOW = 2.0 ** -960
-
-
-def _fma_exact(a, b, c):
-    """a*b + c rounded once, in exact rational arithmetic (the slow path of `_fma64`)."""
-    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)):
-        return a * b + c                          # inf/nan: no rounding question
-    exact = Fraction(a) * Fraction(b) + Fraction(c)
-    if exact == 0:
-        return a * b + c                          # the sign of an exact zero: RN(a*b + c)'s
-    try:
-        return float(exact)                       # Fraction -> float rounds correctly
-    except OverflowError:
-        return math.inf if exact > 0 else -math.inf
 
 
 # ================================================================================================
@@ -430,7 +338,7 @@ def _scale32(v, mean, std):
             v *= std32
         v += mean32                               # +0 or -0, as the FMA adds it
         return v
-    v[...] = _fma32(v, std32, mean32)
+    v[...] = fma32(v, std32, mean32)
     return v
 
 
@@ -478,8 +386,8 @@ def _box_muller_blocks64(blocks, mean, std):
         cos += 0.0
         sin += 0.0
     else:
-        cos = _fma64(cos, std, mean)
-        sin = _fma64(sin, std, mean)
+        cos = fma64(cos, std, mean)
+        sin = fma64(sin, std, mean)
     blocks[:, :8] = cos.reshape(-1, 8)
     blocks[:, 8:] = sin.reshape(-1, 8)
     return blocks
@@ -489,7 +397,7 @@ def _box_muller_blocks64(blocks, mean, std):
 # float64 uniform_(lo, hi): FMA64(x, hi - lo, lo) with x = k * 2**-53, without the general FMA
 # ================================================================================================
 #
-# The general `_fma64` costs about 30 NumPy passes plus allocations per value. Here the
+# The general `fma64` costs about 30 NumPy passes plus allocations per value. Here the
 # multiplier d = hi - lo and the addend lo are constants and x = k * 2**-53 with k an integer
 # below 2**53, so `_uniform64_plan` picks, once per call, the cheapest exact method:
 # - "shift": lo == m * c exactly for an integer m in [-2**53, 1], c = d * 2**-53. Then
@@ -504,7 +412,7 @@ def _box_muller_blocks64(blocks, mean, std):
 #   rounding of v = tl + e. z = RN(th + v) is then the fused result except, possibly, where
 #   th + v lies exactly halfway between two doubles (proof in `_uniform64_general`); those
 #   lanes have a v with at most 3 significant bits, are flagged by a bit test and recomputed
-#   with `_fma64`.
+#   with `fma64`.
 # - "exact": anything else (bounds near the ends of the float64 range, where the splits could
 #   overflow or underflow): Python integers, a value at a time.
 # Everything runs in per-thread buffers `_U64_LANES` values at a time (no large temporaries).
@@ -638,7 +546,7 @@ def _uniform64_array(gen, n, lo, hi):
                 o[...] = [(kk * A + B) / Q for kk in k.tolist()]
             if flag is not None:
                 idx = np.flatnonzero(flag)
-                o[idx] = _fma64(X[idx] * 2.0 ** -53, d, lo)
+                o[idx] = fma64(X[idx] * 2.0 ** -53, d, lo)
     # values are nondecreasing in k, so only the largest k can reach hi
     if float(Fraction((1 << 53) - 1, 1 << 53) * Fraction(d) + Fraction(lo)) >= hi:
         out[out == hi] = lo
@@ -706,7 +614,7 @@ def _normal_scalar(gen, n, mean, std):
             gen._normal_cache = float(both[-1])
     if std == 1 and mean == 0:
         return vals + 0.0
-    return _fma64(vals, std, mean)
+    return fma64(vals, std, mean)
 
 
 def _double_to(values, np_dtype):
@@ -753,7 +661,7 @@ def _uniform_array(gen, n, np_dtype, low=0.0, high=1.0):
                 np.copyto(xc, tc, casting="same_kind")
             v = x
         else:
-            v = _fma32(x, span, lo)
+            v = fma32(x, span, lo)
         v[v == hi] = lo
     if np_dtype is F16:
         v = v.astype(F16)
@@ -965,7 +873,7 @@ def _cauchy_array(gen, n, median, sigma, np_dtype):
     """`cauchy_(median, sigma)`: `median + sigma * tan(pi * (U53 - 0.5))`, fused."""
     u = gen._u53(n)
     t = np.fromiter(map(math.tan, (math.pi * (u - 0.5)).tolist()), F64, n)
-    return _double_to(_fma64(sigma, t, median), np_dtype)
+    return _double_to(fma64(sigma, t, median), np_dtype)
 
 
 def _poisson_one(gen, lam):

@@ -1159,8 +1159,8 @@ def linalg_cross(input, other, *, dim=-1, out=None):
                            f"{x.shape[d]} and {y.shape[d]}")
     xa, ya = np.moveaxis(x, d, -1), np.moveaxis(y, d, -1)
     # PyTorch's kernel computes `x1 * y2 - x2 * y1` with the first product fused (an fma)
-    from .._creation import _fma32, _fma64
-    fused = {np.dtype(np.float64): _fma64, np.dtype(np.float32): _fma32}.get(x.dtype)
+    from .._fma import fma32, fma64
+    fused = {np.dtype(np.float64): fma64, np.dtype(np.float32): fma32}.get(x.dtype)
     with np.errstate(all="ignore"):
         parts = []
         for i, j in ((1, 2), (2, 0), (0, 1)):

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._fma import fma32, fma64
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.grad_mode import no_grad
@@ -2256,43 +2257,6 @@ def fmod(input, other, *, out=None):
     return _into(out, result)
 
 
-def _fma32(a, b, c):
-    """fma(a, b, c) of float32 arrays, rounded once to float32: the product is exact in
-    float64, the sum's rounding error is recovered (TwoSum), and a float64 sum that lands on a
-    float32 halfway point is nudged towards the exact value before the final rounding."""
-    p = a.astype(_F64) * b.astype(_F64)
-    c = c.astype(_F64)
-    s = p + c
-    bb = s - p
-    err = (p - (s - bb)) + (c - bb)
-    low = s.view(np.uint64) & np.uint64((1 << 29) - 1)
-    tie = (low == np.uint64(1 << 28)) & (err != 0) & np.isfinite(s)
-    if tie.any():
-        s = np.where(tie, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
-    return s.astype(_F32)
-
-
-def _split(a):
-    t = 134217729.0 * a                             # 2**27 + 1: Veltkamp's split
-    hi = t - (t - a)
-    return hi, a - hi
-
-
-def _fma64(a, b, c):
-    """fma(a, b, c) of float64 arrays: the product and the sum with their rounding errors
-    (Dekker's TwoProduct and TwoSum), added back once."""
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    s = p + c
-    bb = s - p
-    err = (p - (s - bb)) + (c - bb)
-    low = e + err
-    value = np.where(low == 0, s, s + low)
-    return np.where(np.isfinite(value), value, p + c)
-
-
 class LerpBackward0(Node):
     def apply(self, grad):                          # d(a + w (b - a)) = (1 - w, w)
         w = self.weight
@@ -2353,7 +2317,7 @@ def lerp(input, end, weight, *, out=None):
         base = a if small else b
     diff = b - a
     diff, base = (np.broadcast_to(v, shape) for v in (diff, base))
-    value = _fma64(coeff, diff, base) if work is _F64 else _fma32(coeff, diff, base)
+    value = fma64(coeff, diff, base) if work is _F64 else fma32(coeff, diff, base)
     result = wrap(value, dt)
     if grad_mode.enabled and (input._requires_grad or end._requires_grad or
                               (tensor_weight and weight._requires_grad)):
@@ -2794,7 +2758,7 @@ def _addc(input, tensor1, tensor2, value, divide, out):
         elif work is _F32 or work is _F64:
             shape = np.broadcast_shapes(a.shape, b.shape, c.shape)
             vb, c2, a2 = (np.broadcast_to(t, shape) for t in (v * b, c, a))
-            res = _fma32(vb, c2, a2) if work is _F32 else _fma64(vb, c2, a2)
+            res = fma32(vb, c2, a2) if work is _F32 else fma64(vb, c2, a2)
         else:
             res = a + v * b * c
     except ValueError:
