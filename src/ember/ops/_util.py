@@ -261,3 +261,15 @@ def tensor_like(value, dtype=None):
         return value
     dt = dtype or _dtype.scalar_dtype(value)
     return Tensor._make(np.array(value, dtype=dt.np))
+
+
+def recording(*tensors):
+    """True when an op must record a node: grad mode is on and a tensor input requires grad."""
+    return _grad_mode.enabled and any(isinstance(t, Tensor) and t._requires_grad
+                                      for t in tensors)
+
+
+def attach(result, node):
+    """Make `node` the grad_fn of the op's `result` (which then requires grad)."""
+    result._requires_grad, result._grad_fn = True, node
+    return result

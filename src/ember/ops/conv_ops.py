@@ -42,7 +42,8 @@ from numpy.lib.stride_tricks import as_strided as _np_as_strided
 
 from .. import _backend
 from .._tensor import Tensor
-from ._util import check_devices, contiguous, upload_like
+from ._util import (
+    attach as _attach, check_devices, contiguous, recording as _recording, upload_like)
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 
@@ -53,21 +54,11 @@ _xp = _backend.xp
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _recording(*tensors):
-    return grad_mode.enabled and any(isinstance(t, Tensor) and t._requires_grad
-                                     for t in tensors)
-
-
 def as_strided(array, shape, strides, writeable=True):
     """A strided view of `array` (a NumPy or a device array)."""
     if type(array) is np.ndarray:
         return _np_as_strided(array, shape, strides, writeable=writeable)
     return _backend.of(array).as_strided(array, shape, strides)
-
-
-def _attach(result, node):
-    result._requires_grad, result._grad_fn = True, node
-    return result
 
 
 def _wrap(array, dtype=None):

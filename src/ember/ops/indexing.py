@@ -10,23 +10,14 @@ import numpy as np
 
 from .. import _backend, _dtype
 from .._tensor import _C_NAMES, Tensor, _wrap_dim
-from ..autograd import grad_mode
 from ..autograd.graph import Node
-from ._util import check_devices, broadcast_error, contiguous, fit, meta
+from ._util import (
+    attach as _attach, broadcast_error, check_devices, contiguous, fit, meta,
+    recording as _recording)
 from .inplace import inplace
 from .shape import _shape_str, expand, reshape
 
 _INDEX_INTS = (np.dtype(np.int64), np.dtype(np.int32))
-
-
-def _recording(*tensors):
-    return grad_mode.enabled and any(isinstance(t, Tensor) and t._requires_grad
-                                     for t in tensors)
-
-
-def _attach(result, node):
-    result._requires_grad, result._grad_fn = True, node
-    return result
 
 
 def _zeros(shape, like):

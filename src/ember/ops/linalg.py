@@ -4,7 +4,8 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import Node
-from ._util import as_array, broadcast_error, contiguous
+from ._util import (
+    as_array, attach as _attach, broadcast_error, contiguous, recording as _recording)
 from .shape import UnsafeViewBackward0
 
 
@@ -89,9 +90,9 @@ def mm(input, mat2):
     """Matrix product of two 2-d tensors."""
     a, b = input._data, mat2._data
     if a.ndim != 2:
-        raise RuntimeError(f"self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if b.ndim != 2:
-        raise RuntimeError(f"mat2 must be a matrix")
+        raise RuntimeError("mat2 must be a matrix")
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} "
                            f"and {b.shape[0]}x{b.shape[1]})")
@@ -223,7 +224,6 @@ def matmul(input, other):
     return _unsafe_view(product.squeeze(-1) if db == 1 else product, out_shape)
 
 
-
 # ================================================================================================
 # More matrix products, triangles and diagonals, einsum/tensordot/kron, and the decompositions
 # behind `ember.linalg` (det, inv, solve, norms, cross). Where PyTorch builds an op out of other
@@ -239,15 +239,6 @@ from .. import _backend, _dtype
 from .._tensor import _wrap_dim
 from . import pointwise as _pw
 from .shape import _ScatterBackward, _as_view, _scatter_into
-
-
-def _recording(*tensors):
-    return grad_mode.enabled and any(t is not None and t._requires_grad for t in tensors)
-
-
-def _attach(out, node):
-    out._requires_grad, out._grad_fn = True, node
-    return out
 
 
 def _maybe_multiply(t, s):
@@ -2306,8 +2297,8 @@ def lstsq(A, B, rcond=None, *, driver=None, out=None):
     b = B._data
     driver = driver or "gelsy"
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
-        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of "
-                           f"(gels, gelsy, gelsd, gelss)")
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of "
+                           "(gels, gelsy, gelsd, gelss)")
     vector = b.ndim == a.ndim - 1
     b_mat = b[..., None] if vector else b
     m, n = a.shape[-2:]
@@ -2351,7 +2342,6 @@ def lstsq(A, B, rcond=None, *, driver=None, out=None):
         rank_t = Tensor._make(xp.zeros((0,), np.int64))
     return _named("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"),
                   (outs[0], outs[1], rank_t, sv_t))
-
 
 
 # -- renorm -------------------------------------------------------------------------------------

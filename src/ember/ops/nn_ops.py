@@ -22,7 +22,9 @@ from .. import _backend, _dtype
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node
-from ._util import check_devices, as_array, contiguous, fit, meta, new_like, operands
+from ._util import (
+    as_array, attach as _attach, check_devices, contiguous, fit, meta, new_like, operands,
+    recording as _recording)
 from .linalg import mm
 from .pointwise import exp, log, sigmoid, tanh, where
 from .reduction import sum as _sum
@@ -31,17 +33,6 @@ _HALF = np.dtype(np.float16)
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-def _recording(*tensors):
-    """True when the op must record a node: grad mode is on and an input requires grad."""
-    return grad_mode.enabled and any(isinstance(t, Tensor) and t._requires_grad
-                                     for t in tensors)
-
-
-def _attach(result, node):
-    result._requires_grad, result._grad_fn = True, node
-    return result
 
 
 def _float_data(input, kernel):

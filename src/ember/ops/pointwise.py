@@ -25,7 +25,7 @@ from .. import _backend
 from ._util import (_BY_NP, all_on_one_device, array_or_number as _arr, as_array,
                     broadcast_error, check_devices, fit, meta,
                     new_like as _new_like, operands, result_dtype, shape_of,
-                    upload_like as _upload_like, wrap)
+                    wrap)
 
 # -- arithmetic ---------------------------------------------------------------------------
 

@@ -13,7 +13,8 @@ from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from . import pointwise as _pw
-from ._util import as_array, contiguous, new_like, upload_like
+from ._util import (
+    as_array, attach as _record, contiguous, new_like, recording as _recording, upload_like)
 
 
 def _dims(dim, ndim):
@@ -460,16 +461,6 @@ def _restore(t, shape, axes, keepdim):
     if keepdim or not axes or not shape:
         return t
     return t.reshape(_kept_shape(shape, axes, True))
-
-
-def _record(result, node):
-    result._requires_grad, result._grad_fn = True, node
-    return result
-
-
-def _recording(*tensors):
-    return grad_mode.enabled and _builtins.any(isinstance(t, Tensor) and t._requires_grad
-                                               for t in tensors)
 
 
 def _check_nonzero_size(x, dim, name):
@@ -2022,13 +2013,13 @@ def _mode_row(vals):
     longest run wins (the first such, i.e. the smallest value), reported by its last pair."""
     items = list(zip(vals, range(len(vals))))
     _Libstdcxx(items, lambda a, b: a[0] < b[0]).sort(0, len(items))
-    best = best_index = None
+    best_index = None
     best_count = count = 0
     for i, (value, index) in enumerate(items):
         count += 1
         if i == len(items) - 1 or value != items[i + 1][0]:
             if count > best_count:
-                best, best_index, best_count = value, index, count
+                best_index, best_count = index, count
             count = 0
     return best_index
 
