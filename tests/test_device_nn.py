@@ -247,6 +247,31 @@ MODULE_CASES = {
     "AdaptiveMaxPool2d-indices": Case(lambda: nn.AdaptiveMaxPool2d(2, return_indices=True),
                                       (_x(2, 2, 5, 5),)),
 
+    # -- padding and resampling ----------------------------------------------------------------
+    "ZeroPad2d": Case(lambda: nn.ZeroPad2d((1, 2, 0, 1)), (_x(2, 2, 3, 4),)),
+    "ConstantPad1d": Case(lambda: nn.ConstantPad1d((2, -1), 0.5), (_x(2, 3, 4),)),
+    "ConstantPad3d": Case(lambda: nn.ConstantPad3d(1, -1.0), (_x(1, 2, 2, 3, 2),)),
+    "ReflectionPad1d": Case(lambda: nn.ReflectionPad1d((2, 1)), (_x(2, 3, 4),)),
+    "ReflectionPad2d": Case(lambda: nn.ReflectionPad2d(2), (_x(2, 2, 3, 4),)),
+    "ReflectionPad3d": Case(lambda: nn.ReflectionPad3d(1), (_x(1, 2, 2, 3, 3),)),
+    "ReplicationPad1d": Case(lambda: nn.ReplicationPad1d(3), (_x(3, 4),)),
+    "ReplicationPad2d": Case(lambda: nn.ReplicationPad2d((1, 0, 2, 1)), (_x(2, 2, 3, 4),)),
+    "ReplicationPad3d": Case(lambda: nn.ReplicationPad3d(1), (_x(1, 2, 2, 3, 3),)),
+    "CircularPad2d": Case(lambda: nn.CircularPad2d((1, 2, 2, 0)), (_x(2, 2, 3, 4),)),
+    "Upsample-nearest": Case(lambda: nn.Upsample(scale_factor=1.5), (_x(2, 2, 3, 4),)),
+    "Upsample-nearest-exact": Case(lambda: nn.Upsample(size=5, mode="nearest-exact"),
+                                   (_x(2, 3, 4),)),
+    "Upsample-linear": Case(lambda: nn.Upsample(size=7, mode="linear"), (_x(2, 3, 4),)),
+    "Upsample-bilinear": Case(lambda: nn.Upsample(scale_factor=2, mode="bilinear"),
+                              (_x(2, 9, 3, 4),)),
+    "UpsamplingBilinear2d": Case(lambda: nn.UpsamplingBilinear2d(size=(5, 3)),
+                                 (_x(1, 2, 3, 4),)),
+    "Upsample-trilinear": Case(lambda: nn.Upsample(scale_factor=2, mode="trilinear"),
+                               (_x(1, 2, 2, 2, 3),)),
+    "PixelShuffle": Case(lambda: nn.PixelShuffle(2), (_x(2, 8, 2, 3),)),
+    "PixelUnshuffle": Case(lambda: nn.PixelUnshuffle(2), (_x(2, 2, 4, 2),)),
+    "ChannelShuffle": Case(lambda: nn.ChannelShuffle(3), (_x(2, 6, 2),)),
+
     # -- normalisation -------------------------------------------------------------------------
     "BatchNorm1d-train": Case(lambda: nn.BatchNorm1d(3), (_x(4, 3),)),
     "BatchNorm1d-train-3d": Case(lambda: nn.BatchNorm1d(3, momentum=None), (_x(4, 3, 5),)),
@@ -285,6 +310,36 @@ MODULE_CASES = {
     "Dropout-p1": Case(lambda: nn.Dropout(1.0), (_x(3, 4),)),
     "F.dropout-p1": Case(lambda: _Fn(lambda x: F.dropout(x, 1.0)), (_x(3, 4),)),
 
+    # -- more activations, alpha dropout, distances, instance / RMS / LRN norms -------------
+    "SELU": Case(lambda: nn.SELU(), (_x(3, 4),)),
+    "CELU": Case(lambda: nn.CELU(0.6), (_x(3, 4),)),
+    "Mish": Case(lambda: nn.Mish(), (_x(3, 4),)),
+    "Hardswish": Case(lambda: nn.Hardswish(), (_x(3, 4),)),
+    "Hardsigmoid": Case(lambda: nn.Hardsigmoid(), (_x(3, 4),)),
+    "Softsign": Case(lambda: nn.Softsign(), (_x(3, 4),)),
+    "Tanhshrink": Case(lambda: nn.Tanhshrink(), (_x(3, 4),)),
+    "Softshrink": Case(lambda: nn.Softshrink(0.3), (_x(3, 7),)),
+    "GLU": Case(lambda: nn.GLU(1), (_x(2, 4, 3),)),
+    "RReLU-eval": Case(lambda: nn.RReLU(), (_x(3, 4),), train=False),
+    "Softmax2d": Case(lambda: nn.Softmax2d(), (_x(2, 3, 2, 2),)),
+    "AlphaDropout-eval": Case(lambda: nn.AlphaDropout(0.5), (_x(3, 4),), train=False),
+    "FeatureAlphaDropout-p0": Case(lambda: nn.FeatureAlphaDropout(0.0), (_x(2, 3, 4),)),
+    "Dropout3d-eval": Case(lambda: nn.Dropout3d(0.5), (_x(2, 3, 2, 2, 2),), train=False),
+    "CosineSimilarity": Case(lambda: nn.CosineSimilarity(), (_x(3, 5), _x(3, 5))),
+    "PairwiseDistance": Case(lambda: nn.PairwiseDistance(1.5), (_x(3, 5), _x(3, 5))),
+    "F.normalize": Case(lambda: _Fn(lambda x: F.normalize(x, dim=-1)), (_x(3, 4),)),
+    "InstanceNorm1d": Case(lambda: nn.InstanceNorm1d(3), (_x(2, 3, 5),)),
+    "InstanceNorm2d-affine-stats": Case(lambda: nn.InstanceNorm2d(3, affine=True,
+                                                                  track_running_stats=True),
+                                        (_x(2, 3, 3, 3),)),
+    "InstanceNorm2d-eval-stats": Case(lambda: nn.InstanceNorm2d(3, track_running_stats=True),
+                                      (_x(3, 3, 3),), train=False),
+    "InstanceNorm3d": Case(lambda: nn.InstanceNorm3d(2), (_x(2, 2, 2, 2, 3),)),
+    "LocalResponseNorm": Case(lambda: nn.LocalResponseNorm(3), (_x(2, 4, 5),)),
+    "LocalResponseNorm-4d": Case(lambda: nn.LocalResponseNorm(2), (_x(2, 4, 3, 3),)),
+    "RMSNorm": Case(lambda: nn.RMSNorm(4), (_x(3, 4),)),
+    "RMSNorm-2d-eps": Case(lambda: nn.RMSNorm((2, 3), eps=1e-3), (_x(2, 2, 3),)),
+
     # -- embeddings ----------------------------------------------------------------------------
     "Embedding": Case(lambda: nn.Embedding(10, 3), (_idx(10, 2, 5),)),
     "Embedding-padding_idx": Case(lambda: nn.Embedding(6, 3, padding_idx=0),
@@ -302,6 +357,26 @@ MODULE_CASES = {
         (_idx(4, 3),)),
     "F.one_hot": Case(lambda: _Fn(lambda i: F.one_hot(i, 5)), (_idx(5, 2, 3),)),
     "F.one_hot-inferred": Case(lambda: _Fn(lambda i: F.one_hot(i)), (_idx(4, 6),)),
+
+    # -- attention -----------------------------------------------------------------------------
+    "F.scaled_dot_product_attention-causal": Case(
+        lambda: _Fn(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True)),
+        (_x(2, 2, 3, 4), _x(2, 2, 5, 4), _x(2, 2, 5, 6))),
+    "F.scaled_dot_product_attention-bool-mask": Case(
+        lambda: _Fn(lambda q, k, v: F.scaled_dot_product_attention(
+            q, k, v, attn_mask=ember.tensor([[True, False, True], [False, False, False]],
+                                            device=q.device))),
+        (_x(2, 4), _x(3, 4), _x(3, 4))),
+    "MultiheadAttention": Case(lambda: nn.MultiheadAttention(4, 2), (_x(3, 2, 4), _x(5, 2, 4),
+                                                                     _x(5, 2, 4))),
+    "MultiheadAttention-kdim-bias_kv-batch_first": Case(
+        lambda: nn.MultiheadAttention(4, 2, kdim=3, vdim=5, add_bias_kv=True,
+                                      add_zero_attn=True, batch_first=True),
+        (_x(2, 3, 4), _x(2, 5, 3), _x(2, 5, 5))),
+    "TransformerEncoderLayer": Case(lambda: nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0),
+                                    (_x(3, 2, 4),)),
+    "Transformer": Case(lambda: nn.Transformer(4, 2, 1, 1, 8, dropout=0.0),
+                        (_x(3, 2, 4), _x(2, 2, 4))),
 
     # -- recurrent -----------------------------------------------------------------------------
     "RNN": Case(lambda: nn.RNN(3, 4), (_x(5, 2, 3),)),
@@ -396,6 +471,26 @@ MODULE_CASES = {
                              (_x(3, 4), _x(3, 4), _pos(3, 4))),
     "F.huber_loss-weight": Case(lambda: _Fn(lambda a, b, w: F.huber_loss(a, b, weight=w)),
                                 (_x(3, 4), _x(3, 4), _pos(3, 4))),
+    "MarginRankingLoss": Case(lambda: nn.MarginRankingLoss(margin=0.2), (_x(5), _x(5), _x(5))),
+    "HingeEmbeddingLoss": Case(lambda: nn.HingeEmbeddingLoss(),
+                               (_x(3, 4), _const(lambda: ember.tensor([1.0, -1.0, -1.0, 1.0])))),
+    "CosineEmbeddingLoss": Case(lambda: nn.CosineEmbeddingLoss(margin=0.1),
+                                (_x(3, 4), _x(3, 4), _const(lambda: ember.tensor([1.0, -1.0, 1.0])))),
+    "SoftMarginLoss": Case(lambda: _Fn(lambda x, t: nn.SoftMarginLoss()(x, t.detach().sign())),
+                           (_x(3, 4), _x(3, 4))),
+    "MultiLabelSoftMarginLoss": Case(lambda: nn.MultiLabelSoftMarginLoss(), (_x(3, 4), _pos(3, 4))),
+    "MultiMarginLoss": Case(lambda: nn.MultiMarginLoss(p=2, weight=ember.tensor([1.0, 2.0, 0.5, 1.5])),
+                            (_x(3, 4), _idx(4, 3))),
+    "MultiMarginLoss-none": Case(lambda: nn.MultiMarginLoss(reduction="none"),
+                                 (_x(3, 4), _idx(4, 3))),
+    "MultiLabelMarginLoss": Case(lambda: nn.MultiLabelMarginLoss(),
+                                 (_x(2, 4), _const(lambda: ember.tensor([[3, 0, -1, 1], [1, 2, 0, 3]])))),
+    "TripletMarginLoss": Case(lambda: nn.TripletMarginLoss(swap=True), (_x(3, 4), _x(3, 4), _x(3, 4))),
+    "TripletMarginWithDistanceLoss": Case(lambda: nn.TripletMarginWithDistanceLoss(),
+                                          (_x(3, 4), _x(3, 4), _x(3, 4))),
+    "PoissonNLLLoss-full": Case(lambda: nn.PoissonNLLLoss(log_input=False, full=True),
+                                (_pos(3, 4), _pos(3, 4))),
+    "GaussianNLLLoss": Case(lambda: nn.GaussianNLLLoss(), (_x(3, 4), _x(3, 4), _pos(3))),
     "BCELoss": Case(lambda: nn.BCELoss(), (_pos(3, 4), _pos(3, 4))),
     "BCELoss-weight": Case(lambda: nn.BCELoss(weight=ember.tensor([1.0, 2.0, 0.5, 1.5]),
                                               reduction="sum"), (_pos(3, 4), _pos(3, 4))),
@@ -559,7 +654,9 @@ def compare_module_on_devices(name, exact):
         if exact:
             np.testing.assert_array_equal(a, b, err_msg=label)
         elif a.dtype.kind == "f":
-            tol = (1e-5, 1e-6) if a.dtype.itemsize <= 4 else (1e-9, 1e-11)
+            # (float32 as the op table's: a deep stack such as nn.Transformer sums its weight
+            # gradients over many GPU kernels, ~2e-5 apart from the CPU's on an H200)
+            tol = (2e-4, 1e-5) if a.dtype.itemsize <= 4 else (1e-9, 1e-11)
             np.testing.assert_allclose(a, b, rtol=tol[0], atol=tol[1], err_msg=label)
         else:
             np.testing.assert_array_equal(a, b, err_msg=label)

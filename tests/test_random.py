@@ -561,6 +561,19 @@ def test_dropout_style_masks(seed):
     run_both(program, seed, "dropout masks")
 
 
+@pytest.mark.parametrize("seed", FEW_SEEDS)
+def test_dropout_of_a_transposed_input_draws_in_memory_order(seed):
+    # F.dropout's mask is empty_like(input): a permuted input's mask has its strides, and the
+    # draws fill it in memory order (what a Transformer layer with batch_first=True drops)
+    def program(m):
+        x = m.arange(24, dtype=m.float32).reshape(2, 3, 4)
+        return [m.nn.functional.dropout(x.transpose(0, 2), 0.4),
+                m.nn.functional.dropout(x.permute(1, 2, 0), 0.5),
+                m.nn.functional.dropout(x[:, ::2], 0.3),            # not dense: plain order
+                m.nn.functional.dropout2d(x.transpose(0, 1), 0.5)]
+    run_both(program, seed, "dropout of permuted inputs")
+
+
 def test_bernoulli_errors():
     for lib in (torch, ember):
         with pytest.raises(RuntimeError, match=r"bernoulli_ expects p to be in \[0, 1\], but "

@@ -29,6 +29,17 @@ from .ops.reduction import *  # noqa: E402,F401,F403
 from .ops.shape import *  # noqa: E402,F401,F403
 from .ops.indexing import *  # noqa: E402,F401,F403  (after pointwise: its where() wraps it)
 from .ops.nn_ops import dropout, hardshrink, log_softmax, prelu, softmax  # noqa: E402
+from .ops.resample import (channel_shuffle, constant_pad_nd, pixel_shuffle,  # noqa: E402
+                           pixel_unshuffle)
+from .ops.activation_ops import (alpha_dropout, alpha_dropout_, celu, celu_,  # noqa: E402
+                                 cosine_similarity, feature_alpha_dropout,
+                                 feature_alpha_dropout_, instance_norm, pairwise_distance,
+                                 rms_norm, rrelu, rrelu_, selu, selu_)
+from .ops.loss_ops import (torch_cosine_embedding_loss as cosine_embedding_loss,  # noqa: E402
+                           torch_hinge_embedding_loss as hinge_embedding_loss,
+                           torch_margin_ranking_loss as margin_ranking_loss,
+                           torch_poisson_nll_loss as poisson_nll_loss,
+                           torch_triplet_margin_loss as triplet_margin_loss)
 from . import linalg  # noqa: E402,F401
 from . import random  # noqa: E402
 from .random import (Generator, default_generator, get_rng_state,  # noqa: E402

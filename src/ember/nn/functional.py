@@ -5,13 +5,14 @@ The modules in `ember.nn` hold parameters and settings and call these functions 
 `ember/ops/nn_ops.py`; the rest is composed here from ember's tensor ops, in the order
 PyTorch composes it.
 """
+import math
 import warnings
 
 import numpy as np
 
 from .. import _backend, _dtype
 from .._tensor import Tensor
-from ..ops import nn_ops
+from ..ops import activation_ops, loss_ops as _loss_ops, nn_ops
 from ..ops.inplace import inplace as _inplace
 from ..ops.linalg import matmul
 from ..ops.pointwise import exp, relu as _relu, where
@@ -19,11 +20,18 @@ from . import _reduction
 
 __all__ = [
     "linear", "bilinear", "dropout", "dropout1d", "dropout2d", "embedding", "one_hot",
+    "dropout3d", "alpha_dropout", "feature_alpha_dropout",
     "relu", "relu_", "relu6", "threshold", "threshold_", "hardtanh", "hardtanh_", "elu", "elu_",
     "leaky_relu", "leaky_relu_", "prelu", "gelu", "silu", "softplus", "hardshrink", "logsigmoid", "sigmoid", "tanh",
     "softmax", "softmin", "log_softmax",
+    "selu", "selu_", "celu", "celu_", "mish", "hardswish", "hardsigmoid", "softsign",
+    "tanhshrink", "softshrink", "glu", "rrelu", "rrelu_",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy", "kl_div",
+    "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "soft_margin_loss",
+    "multilabel_soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
+    "triplet_margin_loss", "triplet_margin_with_distance_loss", "poisson_nll_loss",
+    "gaussian_nll_loss",
 ]
 
 
@@ -97,10 +105,15 @@ def _dropout(input, p, training, inplace, noise_shape):
     if p == 1:
         zero = Tensor._make(np.zeros_like(input._data, shape=()))  # on the input's device
         return input.mul_(zero) if inplace else input * zero
-    from .._creation import empty
-    # the mask lives where the input does (a GPU draws it with its own generator)
-    noise = empty(*noise_shape, dtype=input.dtype,
-                  device=None if type(input._data) is np.ndarray else input.device)
+    from .._creation import empty, empty_like
+    # the mask lives where the input does (a GPU draws it with its own generator); a mask of
+    # the input's shape has its strides too, as PyTorch's empty_like gives it, so the draws
+    # fill it in the input's memory order (a transposed input gets a transposed draw)
+    if tuple(noise_shape) == tuple(input.shape):
+        noise = empty_like(input)
+    else:
+        noise = empty(*noise_shape, dtype=input.dtype,
+                      device=None if type(input._data) is np.ndarray else input.device)
     noise.bernoulli_(1 - p)
     noise.div_(1 - p)
     return input.mul_(noise) if inplace else input * noise
@@ -155,6 +168,64 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout "
                       "behavior, please switch to using dropout1d instead.", stacklevel=2)
     return _dropout(input, p, training, inplace, _feature_noise_shape(input))
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels (volumes) of `(N, C, D, H, W)` (or `(C, D, H, W)`) inputs with
+    probability `p`."""
+    _check_p(p)
+    inp_dim = input.dim()
+    if inp_dim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {inp_dim}-D input to dropout3d, which is "
+                      "deprecated and will result in an error in a future release. To retain "
+                      "the behavior and silence this warning, please use dropout instead. Note "
+                      "that dropout3d exists to provide channel-wise dropout on inputs with 3 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 4D or 5D inputs).", stacklevel=2)
+    is_batched = inp_dim == 5
+    if not is_batched:
+        input = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
+    result = _dropout(input, p, training, inplace, _feature_noise_shape(input))
+    if not is_batched:
+        result = result.squeeze_(0) if inplace else result.squeeze(0)
+    return result
+
+
+_SELU_ALPHA_PRIME = 1.7580993408473766     # -scale * alpha of SELU: its negative saturation
+
+
+def _alpha_dropout(input, p, training, inplace, feature):
+    """Dropout that keeps SELU's self-normalisation: a dropped element becomes SELU's
+    saturation value, and an affine map `a * x + b` restores mean 0 and variance 1."""
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if p == 1:
+        zero = Tensor._make(np.zeros_like(input._data, shape=()))
+        return input.mul_(zero) if inplace else input * zero
+    from .._creation import empty
+    shape = _feature_noise_shape(input) if feature else tuple(input.shape)
+    noise = empty(*shape, dtype=input.dtype,
+                  device=None if type(input._data) is np.ndarray else input.device)
+    noise.bernoulli_(1 - p)
+    alpha = _SELU_ALPHA_PRIME
+    a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
+    b = noise.add(-1).mul_(alpha * a).add_(alpha * a * p)
+    noise.mul_(a)
+    return (input.mul_(noise) if inplace else input * noise).add_(b)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout (for SELU networks): in training, each element is set to SELU's
+    saturation value with probability `p`, then all are scaled and shifted so the mean and
+    variance stay 0 and 1. The identity when `training` is False (the default)."""
+    _check_p(p)
+    return _alpha_dropout(input, p, training, inplace, False)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels of `(N, C, *)` inputs."""
+    _check_p(p)
+    return _alpha_dropout(input, p, training, inplace, True)
 
 
 # -- embedding ----------------------------------------------------------------------------------
@@ -318,6 +389,90 @@ def tanh(input):
     return input.tanh()
 
 
+# (selu ... rrelu: the kernels are in ember/ops/activation_ops.py)
+
+
+def selu(input, inplace=False):
+    """`scale * elu(x, alpha)` with SELU's constants (alpha ~ 1.6733, scale ~ 1.0507).
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.selu(ember.tensor([-1.0, 1.0]))
+    tensor([-1.1113,  1.0507])
+    """
+    return activation_ops.selu_(input) if inplace else activation_ops.selu(input)
+
+
+def selu_(input):
+    return activation_ops.selu_(input)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """`max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`."""
+    return (activation_ops.celu_(input, alpha) if inplace
+            else activation_ops.celu(input, alpha))
+
+
+def celu_(input, alpha=1.0):
+    return activation_ops.celu_(input, alpha)
+
+
+def mish(input, inplace=False):
+    """`x * tanh(softplus(x))`."""
+    return activation_ops.mish_(input) if inplace else activation_ops.mish(input)
+
+
+def hardswish(input, inplace=False):
+    """`x * relu6(x + 3) / 6` (MobileNetV3)."""
+    return activation_ops.hardswish_(input) if inplace else activation_ops.hardswish(input)
+
+
+def hardsigmoid(input, inplace=False):
+    """`relu6(x + 3) / 6`."""
+    return (activation_ops.hardsigmoid_(input) if inplace
+            else activation_ops.hardsigmoid(input))
+
+
+def softsign(input):
+    """`x / (1 + |x|)`."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    """`x - tanh(x)`."""
+    return input - input.tanh()
+
+
+def softshrink(input, lambd=0.5):
+    """`x - lambd` above `lambd`, `x + lambd` below `-lambd`, else 0."""
+    return activation_ops.softshrink(input, lambd)
+
+
+def glu(input, dim=-1):
+    """`a * sigmoid(b)`, for `a` and `b` the two halves of `input` along `dim`.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.glu(ember.tensor([[1.0, 2.0, 0.0, 0.0]]))
+    tensor([[0.5000, 1.0000]])
+    """
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    return activation_ops.glu(input, dim)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: negative inputs times a slope drawn from U(lower, upper) per
+    element in training, times `(lower + upper) / 2` otherwise."""
+    if inplace:
+        return activation_ops.rrelu_(input, lower, upper, training)
+    return activation_ops.rrelu(input, lower, upper, training)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return activation_ops.rrelu_(input, lower, upper, training)
+
+
 def _get_softmax_dim(name, ndim, stacklevel):
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
                   "to include dim=X as an argument.", stacklevel=stacklevel)
@@ -353,6 +508,19 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _get_softmax_dim("log_softmax", input.dim(), _stacklevel)
     return nn_ops.log_softmax(_cast(input, dtype), dim)
+
+
+# -- attention ----------------------------------------------------------------------------------
+
+# scaled_dot_product_attention and multi_head_attention_forward live next to MultiheadAttention
+# (modules/attention.py), which imports this file: they are re-exported at its end.
+
+
+# -- padding and resampling ---------------------------------------------------------------------
+
+# pad lives in modules/padding.py, interpolate and the upsample aliases in modules/upsampling.py,
+# pixel_shuffle, pixel_unshuffle and channel_shuffle in modules/pixelshuffle.py (the math in
+# ops/resample.py): they are re-exported at the end of this file.
 
 
 # -- losses -------------------------------------------------------------------------------------
@@ -641,9 +809,247 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return reduced
 
 
+# margin, ranking and the other less common losses: the math is in ops/loss_ops.py
 
-# Convolution, normalisation and pooling live next to their modules; they import this file,
-# so they are re-exported at its end.
+
+def _reduction_of(size_average, reduce, reduction):
+    if size_average is not None or reduce is not None:
+        return _reduction.legacy_get_string(size_average, reduce)
+    return _reduction.get_enum(reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """`max(0, -y (x1 - x2) + margin)`: `y = 1` asks for `x1` ranked above `x2`.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.margin_ranking_loss(ember.tensor([1.0]), ember.tensor([2.0]), ember.tensor([1.0]))
+    tensor(1.)
+    """
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
+                           f"but got sizes: input1: {input1.size()}, input2: {input2.size()}, "
+                           f"target: {target.size()} ")
+    return _loss_ops.margin_ranking_loss(input1, input2, target, margin, reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """`x` where `y = 1`, `max(0, margin - x)` where `y = -1` (x typically a distance).
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.hinge_embedding_loss(ember.tensor([0.3, 0.2]), ember.tensor([1.0, -1.0]))
+    tensor(0.5500)
+    """
+    reduction = _reduction_of(size_average, reduce, reduction)
+    return _loss_ops.hinge_embedding_loss(input, target, margin, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """`1 - cos(x1, x2)` for `y = 1`, `max(0, cos(x1, x2) - margin)` for `y = -1`.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.cosine_embedding_loss(ember.tensor([[1.0, 0.0]]), ember.tensor([[0.0, 1.0]]),
+    ...                         ember.tensor([1.0]))
+    tensor(1.)
+    """
+    reduction = _reduction_of(size_average, reduce, reduction)
+    return _loss_ops.cosine_embedding_loss(input1, input2, target, margin, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """`log(1 + exp(-y x))` for labels `y` = +-1 (two-class logistic loss).
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.soft_margin_loss(ember.tensor([0.0]), ember.tensor([1.0]))
+    tensor(0.6931)
+    """
+    reduction = _reduction_of(size_average, reduce, reduction)
+    return _loss_ops.soft_margin_loss(input, target, reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    """Binary cross-entropy of the logits for each class, averaged over the classes: one
+    loss per sample (then reduced).
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.multilabel_soft_margin_loss(ember.tensor([[0.0, 0.0]]), ember.tensor([[1.0, 0.0]]))
+    tensor(0.6931)
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _reduction.legacy_get_string(size_average, reduce)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    n_classes = input.size(class_dim)
+    loss = loss.sum(dim=class_dim) / n_classes
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(reduction + " is not valid")
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Multi-class hinge loss: `sum_{i != y} max(0, margin - x[y] + x[i])^p / C` per sample.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.multi_margin_loss(ember.tensor([[0.1, 0.2, 0.4]]), ember.tensor([2]))
+    tensor(0.5000)
+    """
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    return _loss_ops.multi_margin_loss(input, target, p, margin, weight, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss; each target row lists the sample's classes, ended by -1.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.multilabel_margin_loss(ember.tensor([[0.1, 0.2, 0.4, 0.8]]),
+    ...                          ember.tensor([[3, 0, -1, 1]]))
+    tensor(0.8500)
+    """
+    reduction = _reduction_of(size_average, reduce, reduction)
+    return _loss_ops.multilabel_margin_loss(input, target, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """`max(d(a, p) - d(a, n) + margin, 0)`, `d` the p-norm distance of the last dimension
+    (`swap`: use `d(p, n)` as the negative distance when it is smaller).
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> a = ember.tensor([[0.0, 0.0]])
+    >>> F.triplet_margin_loss(a, a, ember.tensor([[3.0, 4.0]]), eps=0.0)
+    tensor(0.)
+    """
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    return _loss_ops.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                                         reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """The triplet loss with any distance function (pairwise L2 distance by default).
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> a = ember.tensor([[0.0, 0.0]])
+    >>> l1 = lambda x, y: (x - y).abs().sum(-1)
+    >>> F.triplet_margin_with_distance_loss(a, a, a, distance_function=l1)
+    tensor(1.)
+    """
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a_dim, p_dim, n_dim = anchor.ndim, positive.ndim, negative.ndim
+    if not (a_dim == p_dim and p_dim == n_dim):
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {a_dim}D, positive "
+                           f"{p_dim}D, and negative {n_dim}D inputs")
+    if distance_function is None:
+        distance_function = _loss_ops._pairwise_distance
+    dist_pos = distance_function(anchor, positive)
+    dist_neg = distance_function(anchor, negative)
+    if swap:
+        dist_neg = dist_neg.minimum(distance_function(positive, negative))
+    loss = (margin + dist_pos - dist_neg).clamp_min(0)
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.mean()
+    return loss
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """Poisson negative log-likelihood: `exp(x) - t x` for log-rates `x` (`log_input`), or
+    `x - t log(x + eps)` for rates; `full` adds Stirling's approximation of `log(t!)`.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.poisson_nll_loss(ember.tensor([0.0]), ember.tensor([1.0]))
+    tensor(1.)
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _reduction.legacy_get_string(size_average, reduce)
+    if reduction != "none" and reduction != "mean" and reduction != "sum":
+        raise ValueError(reduction + " is not a valid value for reduction")
+    return _loss_ops.poisson_nll_loss(input, target, log_input, full, eps,
+                                      _reduction.get_enum(reduction))
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """Gaussian negative log-likelihood `0.5 (log(var) + (x - t)^2 / var)` (plus
+    `0.5 log(2 pi)` if `full`); `var` may have one dimension fewer, or one of size 1.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.gaussian_nll_loss(ember.tensor([1.0]), ember.tensor([3.0]), ember.tensor([1.0]))
+    tensor(2.)
+    """
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * Tensor._make(np.ones_like(input._data))
+    elif (var < 0).any():
+        raise ValueError("var has negative entry/entries")
+    if var.size() != input.size():
+        if input.size()[:-1] == var.size():
+            var = var.unsqueeze(-1)             # one variance per row: broadcast it
+        elif input.ndim == var.ndim and sum(y for x, y in zip(input.size(), var.size())
+                                            if x != y) == 1:
+            pass                                # one dimension of size 1: broadcasts
+        else:
+            raise ValueError("var is of incorrect size")
+    if reduction != "none" and reduction != "mean" and reduction != "sum":
+        raise ValueError(reduction + " is not valid")
+    var = var.clone()
+    with _loss_ops.grad_mode.no_grad():         # clamped for stability, outside the graph
+        var.clamp_(min=eps)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+# Convolution, normalisation, pooling, distances, padding, resampling and attention live next
+# to their modules; they import this file, so they are re-exported at its end.
+from .modules.attention import (_canonical_mask, _none_or_dtype,  # noqa: E402,F401
+                                multi_head_attention_forward, scaled_dot_product_attention)
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+from .modules.distance import (cosine_similarity, normalize,  # noqa: E402,F401
+                               pairwise_distance)
+from .modules.instancenorm import instance_norm  # noqa: E402,F401
+from .modules.normalization import local_response_norm, rms_norm  # noqa: E402,F401
+__all__ += ["normalize", "cosine_similarity", "pairwise_distance", "instance_norm",
+            "local_response_norm", "rms_norm"]
 from .modules.conv import (conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: E402,F401
                            conv_transpose2d, conv_transpose3d)
 from .modules.normalization import batch_norm, group_norm, layer_norm  # noqa: E402,F401
@@ -657,3 +1063,9 @@ __all__ += ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d"
             "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
             "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices", "avg_pool1d", "avg_pool2d",
             "max_pool1d", "max_pool1d_with_indices", "max_pool2d", "max_pool2d_with_indices"]
+from .modules.padding import pad  # noqa: E402,F401
+from .modules.pixelshuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402,F401
+from .modules.upsampling import (interpolate, upsample, upsample_bilinear,  # noqa: E402,F401
+                                 upsample_nearest)
+__all__ += ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
+            "pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]

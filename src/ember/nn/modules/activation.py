@@ -9,7 +9,9 @@ from .. import functional as F
 from .module import Module
 
 __all__ = ["Threshold", "ReLU", "Hardtanh", "Hardshrink", "ReLU6", "Sigmoid", "Tanh", "SiLU", "ELU", "GELU",
-           "LeakyReLU", "PReLU", "Softplus", "LogSigmoid", "Softmax", "Softmin", "LogSoftmax"]
+           "LeakyReLU", "PReLU", "Softplus", "LogSigmoid", "Softmax", "Softmin", "LogSoftmax",
+           "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoid", "Softsign", "Tanhshrink",
+           "Softshrink", "GLU", "RReLU", "Softmax2d"]
 
 
 class Threshold(Module):
@@ -294,3 +296,156 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+class _InplaceOnly(Module):
+    """An activation whose only setting is `inplace`."""
+
+    __constants__ = ["inplace"]
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class SELU(_InplaceOnly):
+    """`scale * elu(x, alpha)` with SELU's fixed constants (self-normalising networks).
+
+    >>> import ember
+    >>> from ember import nn
+    >>> nn.SELU()(ember.tensor([1.0]))
+    tensor([1.0507])
+    """
+
+    def forward(self, input):
+        return F.selu(input, self.inplace)
+
+
+class CELU(Module):
+    """`max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`."""
+
+    __constants__ = ["alpha", "inplace"]
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        inplace_str = ", inplace=True" if self.inplace else ""
+        return f"alpha={self.alpha}{inplace_str}"
+
+
+class Mish(_InplaceOnly):
+    """`x * tanh(softplus(x))`."""
+
+    def forward(self, input):
+        return F.mish(input, inplace=self.inplace)
+
+
+class Hardswish(_InplaceOnly):
+    """`x * relu6(x + 3) / 6`."""
+
+    def forward(self, input):
+        return F.hardswish(input, self.inplace)
+
+    def extra_repr(self):           # (PyTorch's Hardswish shows no settings)
+        return ""
+
+
+class Hardsigmoid(_InplaceOnly):
+    """`relu6(x + 3) / 6`."""
+
+    def forward(self, input):
+        return F.hardsigmoid(input, self.inplace)
+
+    def extra_repr(self):
+        return ""
+
+
+class Softsign(Module):
+    """`x / (1 + |x|)`."""
+
+    def forward(self, input):
+        return F.softsign(input)
+
+
+class Tanhshrink(Module):
+    """`x - tanh(x)`."""
+
+    def forward(self, input):
+        return F.tanhshrink(input)
+
+
+class Softshrink(Module):
+    """`x - lambd` above `lambd`, `x + lambd` below `-lambd`, else 0."""
+
+    __constants__ = ["lambd"]
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class GLU(Module):
+    """Gated linear unit: `a * sigmoid(b)` for the halves of the input along `dim`.
+
+    >>> import ember
+    >>> from ember import nn
+    >>> nn.GLU()(ember.tensor([[1.0, 0.0]]))
+    tensor([[0.5000]])
+    """
+
+    __constants__ = ["dim"]
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: in training, each negative input is scaled by a slope drawn from
+    U(lower, upper); in evaluation by `(lower + upper) / 2`."""
+
+    __constants__ = ["lower", "upper", "inplace"]
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        inplace_str = ", inplace=True" if self.inplace else ""
+        return f"lower={self.lower}, upper={self.upper}{inplace_str}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) of `(N, C, H, W)` or `(C, H, W)` inputs."""
+
+    def forward(self, input):
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D "
+                             "instead")
+        return F.softmax(input, -3, _stacklevel=5)

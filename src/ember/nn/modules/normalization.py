@@ -21,7 +21,8 @@ from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm",
-           "batch_norm", "layer_norm", "group_norm"]
+           "LocalResponseNorm", "RMSNorm", "batch_norm", "layer_norm", "group_norm",
+           "local_response_norm", "rms_norm"]
 
 
 def _shape(t):
@@ -342,3 +343,166 @@ class GroupNorm(Module):
     def extra_repr(self):
         return ("{num_groups}, {num_channels}, eps={eps}, affine={affine}, bias={use_bias}"
                 .format(**self.__dict__, use_bias=self.bias is not None))
+
+
+# -- local response norm and RMS norm ------------------------------------------------------------
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Divide each element by `(k + alpha * mean of the squares of its `size` neighbouring
+    channels) ** beta` (AlexNet's normalisation across channels).
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.local_response_norm(ember.ones(1, 2, 1), 2, alpha=1.0, beta=1.0, k=0.0)
+    tensor([[[2.],
+             [1.]]])
+    """
+    from .. import functional as F
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality                          input "
+                         f"(got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    div = input.mul(input)
+    if dim == 3:
+        div = div.unsqueeze(1)
+        div = _pad_channels(F, div, size, 2)
+        div = F.avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = input.size()
+        div = div.view(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = _pad_channels(F, div, size, 2)
+        # PyTorch pools (size, 1, 1) windows with avg_pool3d; the same window over the last
+        # two dims merged is an avg_pool2d (the same sums; the nodes inside differ)
+        d = div.shape
+        div = F.avg_pool2d(div.reshape(d[0], 1, d[2], d[3] * d[4]), (size, 1), stride=1)
+        div = div.view(d[0], 1, d[2] - size + 1, d[3], d[4]).squeeze(1)
+        div = div.view(sizes)
+    div = div.mul(alpha).add(k).pow(beta)
+    return input / div
+
+
+def _pad_channels(F, t, size, dim):
+    """Zeros before (size // 2) and after ((size - 1) // 2) along `dim`: F.pad where ember
+    has it (ConstantPadNdBackward0, as in PyTorch), else a concatenation of zeros."""
+    before, after = size // 2, (size - 1) // 2
+    pad = getattr(F, "pad", None)
+    if pad is not None:
+        widths = [0, 0] * (t.dim() - dim - 1) + [before, after]
+        return pad(t, tuple(widths))
+    from ...ops.shape import cat
+    parts = []
+    for n in (before, None, after):
+        if n is None:
+            parts.append(t)
+        elif n:
+            shape = list(t.shape)
+            shape[dim] = n
+            parts.append(_creation.zeros(*shape, dtype=t.dtype, device=t.device))
+    return cat(parts, dim)
+
+
+def _eps_of(dtype):
+    import numpy as np
+    return float(np.finfo(dtype.np if dtype.np != np.float16 else np.float32).eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Root-mean-square normalisation over the last dims (`normalized_shape`):
+    `x / sqrt(mean(x^2) + eps) * weight`; `eps` defaults to the dtype's machine epsilon.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.rms_norm(ember.tensor([[3.0, 4.0]]), (2,), eps=0.0)
+    tensor([[0.8485, 1.1314]])
+    """
+    from ... import _dtype
+    from ...ops import activation_ops
+    if isinstance(normalized_shape, numbers.Integral):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    ns = list(normalized_shape)
+    if not ns:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
+    if weight is not None and tuple(weight.shape) != normalized_shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {_shape(weight)} and normalized_shape = "
+                           f"[{', '.join(map(str, ns))}]")
+    shape = tuple(input.shape)
+    if len(shape) < len(ns) or shape[len(shape) - len(ns):] != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape=[{', '.join(map(str, ns))}], expected input "
+                           f"with shape [*{', '.join(map(str, ns))}], but got input of size"
+                           f"{_shape(input)}")
+    dims = list(range(input.dim() - len(ns), input.dim()))
+    # float16 is computed in float32, as PyTorch does
+    opmath = _dtype.float32 if input.dtype == _dtype.float16 else input.dtype
+    upcast = input.to(opmath)
+    eps_val = _eps_of(opmath) if eps is None else eps
+    rsqrt_input = activation_ops.add_scalar(upcast.pow(2).mean(dims, keepdim=True),
+                                            eps_val).rsqrt()
+    result = upcast.mul(rsqrt_input).type_as(input)
+    if weight is not None:
+        result = result.mul(weight)
+    return result
+
+
+class LocalResponseNorm(Module):
+    """Local response normalisation across channels (see `F.local_response_norm`).
+
+    >>> from ember import nn
+    >>> nn.LocalResponseNorm(2)
+    LocalResponseNorm(2, alpha=0.0001, beta=0.75, k=1.0)
+    """
+    __constants__ = ["size", "alpha", "beta", "k"]
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input):
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalisation over the last dims, with a learned scale.
+
+    >>> from ember import nn
+    >>> nn.RMSNorm(8)
+    RMSNorm((8,), eps=None, elementwise_affine=True)
+    """
+    __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if self.elementwise_affine:
+            self.weight = Parameter(_creation.empty(self.normalized_shape, device=device,
+                                                    dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return ("{normalized_shape}, eps={eps}, elementwise_affine={elementwise_affine}"
+                .format(**self.__dict__))
