@@ -14,6 +14,9 @@ on host and device arrays alike:
   rounding to odd, then one final rounding. Lanes of extreme magnitude, where Dekker's split
   overflows or its error terms underflow, are redone in exact rational arithmetic.
 
+The optimizers' in-place step (ember/optim/_kernels.py `fma`) is the same float32 method over
+reused scratch buffers, with the repair done by `round_to_odd` from here.
+
 >>> import numpy as np
 >>> float(fma32(np.float32(0.1), np.float32(10.0), np.float32(-1.0)))   # not 0.0
 1.4901161193847656e-08

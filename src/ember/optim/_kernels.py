@@ -28,6 +28,7 @@ hand-written NumPy update (still a small part of a training step).
 import numpy as np
 
 from .. import _backend
+from .._fma import round_to_odd, two_sum_err
 
 # Low 29 bits of a float64's mantissa are what float32 drops; this pattern is exactly halfway.
 _LOW29 = np.uint64(0x1FFFFFFF)
@@ -112,16 +113,9 @@ def _fix_double_rounding(s, a, b, c):
     cv = np.broadcast_to(c, s.shape).reshape(-1)[halfway].astype(np.float64)
     product = av * bv                                   # exact: 24 + 24 bits fit in 53
     total = flat[halfway]
-    # Knuth's TwoSum: the exact rounding error of `product + cv`
-    virtual = total - product
-    err = (product - (total - virtual)) + (cv - virtual)
-    rounded = total.astype(np.float32)
-    up = (err > 0) & (rounded < total)
-    down = (err < 0) & (rounded > total)
-    rounded[up] = np.nextafter(rounded[up], np.float32(np.inf))
-    rounded[down] = np.nextafter(rounded[down], np.float32(-np.inf))
-    # store a float64 that rounds to the chosen float32 (the float32 value itself)
-    flat[halfway] = rounded.astype(np.float64)
+    # the sum rounded to odd instead: off the halfway point, towards the exact value, so the
+    # final rounding to float32 is the fused one (see ember/_fma.py)
+    flat[halfway] = round_to_odd(total, two_sum_err(product, cv, total))
 
 
 def add_(x, y, alpha=1):
