@@ -633,6 +633,14 @@ CASES = {
         getattr(T.nn.functional, "adaptive_max_pool2d", None) or importlib
         .import_module("ember.nn.modules.pooling").adaptive_max_pool2d)(x, (2, 3)) ** 2,
         [_u((1, 2, 5, 4))]),
+    "nn_max_pool3d": (lambda T, x: T.nn.functional.max_pool3d(x, 3, 2, 1, ceil_mode=True) ** 2,
+                      [_u((1, 2, 4, 5, 3))]),
+    "nn_avg_pool3d": (lambda T, x: T.nn.functional.avg_pool3d(
+        x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [_u((1, 2, 4, 5, 3))]),
+    "nn_adaptive_avg_pool3d": (lambda T, x: T.nn.functional.adaptive_avg_pool3d(
+        x, (2, 3, 2)) ** 2, [_u((1, 2, 4, 5, 3))]),
+    "nn_adaptive_max_pool3d": (lambda T, x: T.nn.functional.adaptive_max_pool3d(
+        x, (2, 3, 2)) ** 2, [_u((1, 2, 4, 5, 3))]),
     "nn_batch_norm": (lambda T, x, w, b: (getattr(T.nn.functional, "batch_norm", None) or
                                           importlib.import_module(
                                               "ember.nn.modules.normalization").batch_norm)(
@@ -997,6 +1005,10 @@ NOT_GRADCHECKED = {
     # NotImplemented): first derivatives are gradchecked in tests/test_nn_losses_more.py
     "MultiMarginLossBackward0",
     "MultilabelMarginLossBackward0",
+    # the same for pdist and the CTC loss: first derivatives are gradchecked in
+    # tests/test_nn_ctc_pdist.py
+    "PdistBackward0",
+    "CtcLossBackward0",
     # PyTorch defines no second derivative of hardsigmoid (its gradient's node is
     # NotImplemented, so gradgradcheck raises); tests/test_nn_activations_more.py checks it
     "HardsigmoidBackward0",

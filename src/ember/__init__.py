@@ -39,6 +39,7 @@ from .ops.loss_ops import (torch_cosine_embedding_loss as cosine_embedding_loss,
                            torch_hinge_embedding_loss as hinge_embedding_loss,
                            torch_margin_ranking_loss as margin_ranking_loss,
                            torch_poisson_nll_loss as poisson_nll_loss,
+                           torch_ctc_loss as ctc_loss, pdist,
                            torch_triplet_margin_loss as triplet_margin_loss)
 from . import linalg  # noqa: E402,F401
 from . import random  # noqa: E402

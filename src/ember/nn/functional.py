@@ -31,7 +31,7 @@ __all__ = [
     "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "soft_margin_loss",
     "multilabel_soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
     "triplet_margin_loss", "triplet_margin_with_distance_loss", "poisson_nll_loss",
-    "gaussian_nll_loss",
+    "gaussian_nll_loss", "ctc_loss",
 ]
 
 
@@ -918,6 +918,23 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     return _loss_ops.multi_margin_loss(input, target, p, margin, weight, reduction)
 
 
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    """Connectionist temporal classification loss of (T, N, C) log-probabilities (or (T, C))
+    against padded (N, S) or concatenated targets; 'mean' divides each loss by its target
+    length (at least 1) before averaging.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> lp = ember.tensor([[[-0.5, -1.0]], [[-0.7, -0.8]]])
+    >>> F.ctc_loss(lp, ember.tensor([[1]]), [2], [1], reduction="sum")
+    tensor(0.4772)
+    """
+    _reduction.get_enum(reduction)
+    return _loss_ops.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+                              reduction, zero_infinity)
+
+
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Multi-label hinge loss; each target row lists the sample's classes, ended by -1.
 
@@ -1046,6 +1063,8 @@ from .modules.attention import (_canonical_mask, _none_or_dtype,  # noqa: E402,F
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
 from .modules.distance import (cosine_similarity, normalize,  # noqa: E402,F401
                                pairwise_distance)
+from .modules.distance import pdist  # noqa: E402,F401
+__all__ += ["pdist"]
 from .modules.instancenorm import instance_norm  # noqa: E402,F401
 from .modules.normalization import local_response_norm, rms_norm  # noqa: E402,F401
 __all__ += ["normalize", "cosine_similarity", "pairwise_distance", "instance_norm",
@@ -1063,6 +1082,11 @@ __all__ += ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d"
             "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
             "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices", "avg_pool1d", "avg_pool2d",
             "max_pool1d", "max_pool1d_with_indices", "max_pool2d", "max_pool2d_with_indices"]
+from .modules.pooling import (adaptive_avg_pool3d, adaptive_max_pool3d,  # noqa: E402,F401
+                              adaptive_max_pool3d_with_indices, avg_pool3d, max_pool3d,
+                              max_pool3d_with_indices)
+__all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
+            "avg_pool3d", "max_pool3d", "max_pool3d_with_indices"]
 from .modules.padding import pad  # noqa: E402,F401
 from .modules.pixelshuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402,F401
 from .modules.upsampling import (interpolate, upsample, upsample_bilinear,  # noqa: E402,F401

@@ -428,6 +428,10 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
 
 
 # -- max pooling ----------------------------------------------------------------------------------
+#
+# The kernels take (N, C, *spatial) arrays with 2 or 3 spatial dimensions (the number is
+# `len(kernel)`); the 3-d ops run the same loops as the 2-d ones, in PyTorch's (row-major)
+# order over the kernel and the outputs.
 
 
 def pooling_output_size(size, kernel, pad_l, pad_r, stride, dilation, ceil_mode):
@@ -444,45 +448,54 @@ def _lowest(dtype):
 
 
 def _pool_windows(x, out, kernel, stride, padding, dilation, value):
-    """Padded `x` (N, C, H, W) and the view of its windows (N, C, Ho, Wo, kh, kw)."""
+    """Padded `x` (N, C, *spatial) and the view of its windows (N, C, *out, *kernel)."""
+    nd = len(kernel)
     hi = tuple(max(0, (out[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1
-                   - x.shape[2 + i] - padding[i]) for i in range(2))
+                   - x.shape[2 + i] - padding[i]) for i in range(nd))
     xp = _pad(x, padding, hi, value)
     return _windows(xp, out, kernel, stride, dilation)
 
 
+def _kernel_offsets(kernel):
+    """The multi-indices of the kernel's elements, in row-major order."""
+    return [(Ellipsis,) + idx for idx in np.ndindex(*kernel)]
+
+
 def _first_valid_offsets(out, kernel, stride, padding, dilation, xp=np):
-    """For each output position (Ho, Wo): the kernel offset of the first window element inside
-    the input (where PyTorch's loop starts)."""
-    firsts = []
-    for i in range(2):
+    """For each output position: the kernel offset (row-major) of the first window element
+    inside the input (where PyTorch's loop starts)."""
+    nd = len(out)
+    flat = 0
+    for i in range(nd):
         start = xp.arange(out[i]) * stride[i] - padding[i]
-        firsts.append(np.maximum(0, (-start + dilation[i] - 1) // dilation[i]))
-    return firsts[0][:, None] * kernel[1] + firsts[1][None, :]
+        first = np.maximum(0, (-start + dilation[i] - 1) // dilation[i])
+        flat = flat * kernel[i] + first.reshape((1,) * i + (out[i],) + (1,) * (nd - 1 - i))
+    return flat
 
 
 def max_pool2d_kernel(x, kernel, stride, padding, dilation, ceil_mode):
-    """Max pooling of `x` (N, C, H, W): `(values, offsets)`, where `offsets` numbers each
-    maximum's place in its window (row-major over the kernel).
+    """Max pooling of `x` (N, C, H, W) (or (N, C, D, H, W)): `(values, offsets)`, where
+    `offsets` numbers each maximum's place in its window (row-major over the kernel).
 
     PyTorch's loop visits a window's elements in row-major order and takes an element when
     it is greater than the maximum so far, or nan: the first maximum wins, and the last nan.
     Here the maxima come from one `maximum` per kernel offset over all windows at once, and
     the offsets of the first maxima from comparisons with them."""
+    nd = len(kernel)
     out = tuple(pooling_output_size(x.shape[2 + i], kernel[i], padding[i], padding[i],
-                                    stride[i], dilation[i], ceil_mode) for i in range(2))
+                                    stride[i], dilation[i], ceil_mode) for i in range(nd))
     low = _lowest(x.dtype)
     win = _pool_windows(x, out, kernel, stride, padding, dilation, low)
-    kh, kw = kernel
-    count = kh * kw
-    best = win[..., 0, 0].copy()
+    offs = _kernel_offsets(kernel)
+    count = len(offs)
+    best = win[offs[0]].copy()
     for k in range(1, count):
-        np.maximum(best, win[..., k // kw, k % kw], out=best)
+        np.maximum(best, win[offs[k]], out=best)
     small = count <= 127
     arg = _xp(best).zeros(best.shape, np.int8 if small else np.int64)
-    found = win[..., 0, 0] == best
+    found = win[offs[0]] == best
     for k in range(1, count):
-        first = np.greater(win[..., k // kw, k % kw] == best, found)   # equal, none before
+        first = np.greater(win[offs[k]] == best, found)   # equal, none before
         found |= first
         arg += (first.view(np.int8) if small else first) * arg.dtype.type(k)
     # (on a device the fix-ups run unconditionally: asking whether they are needed would
@@ -494,7 +507,7 @@ def max_pool2d_kernel(x, kernel, stride, padding, dilation, ceil_mode):
             # a window with nans: PyTorch keeps the last of them
             last = np.zeros_like(arg)
             for k in range(count):
-                np.copyto(last, k, where=np.isnan(win[..., k // kw, k % kw]))
+                np.copyto(last, k, where=np.isnan(win[offs[k]]))
             arg = np.where(nan, last, arg)
     empty = best == low
     if not host or empty.any():
@@ -505,62 +518,67 @@ def max_pool2d_kernel(x, kernel, stride, padding, dilation, ceil_mode):
     return best, arg
 
 
-def max_pool2d_indices(arg, kernel, stride, padding, dilation, width):
-    """The maxima's positions as flat indices into each input plane (row * W + column), from
-    their kernel offsets."""
-    out = arg.shape[-2:]
-    kw = kernel[1]
+def max_pool2d_indices(arg, kernel, stride, padding, dilation, size):
+    """The maxima's positions as flat indices into each input plane (row-major over the
+    spatial `size`), from their kernel offsets."""
+    nd = len(kernel)
+    out = arg.shape[-nd:]
     arg = arg.astype(np.int64)
     xp = _xp(arg)
-    rows = (xp.arange(out[0]) * stride[0] - padding[0])[:, None] + (arg // kw) * dilation[0]
-    cols = (xp.arange(out[1]) * stride[1] - padding[1])[None, :] + (arg % kw) * dilation[1]
-    return rows * width + cols
+    flat = 0
+    for i in range(nd):
+        digit = (arg // math.prod(kernel[i + 1:])) % kernel[i]
+        start = (xp.arange(out[i]) * stride[i] - padding[i]).reshape(
+            (out[i],) + (1,) * (nd - 1 - i))
+        flat = flat * size[i] + (start + digit * dilation[i])
+    return flat
 
 
 def max_pool2d_backward_kernel(g, arg, in_shape, kernel, stride, padding, dilation):
     """Each window's gradient added to its maximum, in PyTorch's order (outputs in order)."""
+    nd = len(kernel)
     out = g.shape[2:]
     size = in_shape[2:]
     extent = tuple(max(size[i] + padding[i], (out[i] - 1) * stride[i]
-                       + dilation[i] * (kernel[i] - 1) + 1) for i in range(2))
+                       + dilation[i] * (kernel[i] - 1) + 1) for i in range(nd))
     gxp = _xp(g).zeros(tuple(in_shape[:2]) + extent, g.dtype)
     zero = g.dtype.type(0)
     # (on a device `where` always: the test would wait for the device; both add the same
     # values, as a -0.0 from the product never changes a sum that starts at +0.0)
     finite = g.dtype.kind != "f" or (type(g) is np.ndarray and bool(np.isfinite(g).all()))
-    kh, kw = kernel
+    offs = list(np.ndindex(*kernel))
     # an input element gets the shares of its windows from the first output to the last:
     # the last kernel offset belongs to the first of them
-    for k in range(kh * kw - 1, -1, -1):
-        i, j = divmod(k, kw)
-        view = gxp[:, :, i * dilation[0]:i * dilation[0] + stride[0] * (out[0] - 1) + 1:stride[0],
-                   j * dilation[1]:j * dilation[1] + stride[1] * (out[1] - 1) + 1:stride[1]]
+    for k in range(len(offs) - 1, -1, -1):
+        view = gxp[(slice(None), slice(None)) + tuple(
+            slice(o * dilation[i], o * dilation[i] + stride[i] * (out[i] - 1) + 1, stride[i])
+            for i, o in enumerate(offs[k]))]
         mask = arg == arg.dtype.type(k)
         # (a product with the mask is much faster than `where`; not with infinities)
         view += g * mask if finite else np.where(mask, g, zero)
-    return contiguous(gxp[:, :, padding[0]:padding[0] + size[0],
-                          padding[1]:padding[1] + size[1]])
+    return contiguous(gxp[(slice(None), slice(None)) + tuple(
+        slice(padding[i], padding[i] + size[i]) for i in range(nd))])
 
 
-def _scatter_max_grad(g, indices, in_shape):
-    """Add the output gradient `g` into the input positions `indices` (flat in H*W), in
-    PyTorch's order (output positions in order)."""
-    planes = math.prod(in_shape[:-2])
-    positions = math.prod(indices.shape[-2:])
+def _scatter_max_grad(g, indices, in_shape, nd=2):
+    """Add the output gradient `g` into the input positions `indices` (flat in each plane
+    of the last `nd` dimensions), in PyTorch's order (output positions in order)."""
+    planes = math.prod(in_shape[:-nd])
+    positions = math.prod(indices.shape[-nd:])
     xp = _xp(g)
-    gx = xp.zeros((planes, in_shape[-2] * in_shape[-1]), g.dtype)
+    gx = xp.zeros((planes, math.prod(in_shape[-nd:])), g.dtype)
     idx = indices.reshape(planes, positions)
     rows = np.broadcast_to(xp.arange(planes)[:, None], idx.shape)
     _backend.of(gx).scatter_add(gx, (rows, idx), g.reshape(planes, positions))
     return gx.reshape(in_shape)
 
 
-def _gather_at(gg, indices, out_shape):
+def _gather_at(gg, indices, out_shape, nd=2):
     """`gg` (input-shaped) picked at the flat indices of each plane (differentiable)."""
-    planes = math.prod(out_shape[:-2])
-    flat = gg.reshape(planes, math.prod(gg.shape[-2:]))
+    planes = math.prod(out_shape[:-nd])
+    flat = gg.reshape(planes, math.prod(gg.shape[-nd:]))
     rows = Tensor._make(_xp(gg._data).arange(planes)[:, None])
-    idx = Tensor._make(indices.reshape(planes, math.prod(out_shape[-2:])))
+    idx = Tensor._make(indices.reshape(planes, math.prod(out_shape[-nd:])))
     return flat[rows, idx].reshape(*out_shape)
 
 
@@ -569,13 +587,14 @@ class _MaxPoolRecord:
 
     def __init__(self, arg, params, in_shape):
         self.arg, self.params, self.in_shape = arg, params, in_shape
+        self.nd = len(params[0])
         self._indices = None
 
     def indices(self):
         if self._indices is None:
             kernel, stride, padding, dilation = self.params
             self._indices = max_pool2d_indices(self.arg, kernel, stride, padding, dilation,
-                                               self.in_shape[-1])
+                                               self.in_shape[-self.nd:])
         return self._indices
 
 
@@ -587,25 +606,34 @@ class MaxPool2DWithIndicesBackward0(Node):
         return (max_pool2d_with_indices_backward(grad, x, self.record),)
 
 
+class MaxPool3DWithIndicesBackward0(MaxPool2DWithIndicesBackward0):
+    """3-d max pooling's backward (the same rule)."""
+
+
 class MaxPool2DWithIndicesBackwardBackward0(Node):
     def apply(self, gg):            # linear in the gradient: pick gg at the maxima again
         record = self.record
-        picked = _gather_at(gg, record.indices(), self.out_shape)
+        picked = _gather_at(gg, record.indices(), self.out_shape, record.nd)
         return picked, (Tensor._make(_xp(gg._data).zeros(record.in_shape, gg._data.dtype))
                         if self.needs_grad(1) else None)
+
+
+class MaxPool3DWithIndicesBackwardBackward0(MaxPool2DWithIndicesBackwardBackward0):
+    pass
 
 
 def max_pool2d_with_indices_backward(grad, input, record):
     """The gradient of max pooling with respect to its input (recorded, for second
     derivatives)."""
     g = _compute(grad._data)
-    batched = g.ndim == 4
+    batched = g.ndim == record.nd + 2
     shape4 = record.in_shape if batched else (1,) + tuple(record.in_shape)
     arg = record.arg if batched else record.arg[None]
     value = max_pool2d_backward_kernel(g if batched else g[None], arg, shape4, *record.params)
     result = _wrap(value if batched else value[0], grad._data.dtype)
     if _recording(grad, input):
-        node = MaxPool2DWithIndicesBackwardBackward0(grad, input)
+        node = (MaxPool3DWithIndicesBackwardBackward0 if record.nd == 3
+                else MaxPool2DWithIndicesBackwardBackward0)(grad, input)
         node.record, node.out_shape = record, grad._data.shape
         _attach(result, node)
     return result
@@ -613,10 +641,11 @@ def max_pool2d_with_indices_backward(grad, input, record):
 
 def max_pool2d_with_indices(input, kernel, stride, padding, dilation, ceil_mode,
                             return_indices=True):
-    """2-d max pooling of a 3-d (C, H, W) or 4-d (N, C, H, W) input: `(output, indices)`
-    (indices None unless `return_indices`)."""
+    """2-d (or, with 3-element parameters, 3-d) max pooling of an unbatched or batched input:
+    `(output, indices)` (indices None unless `return_indices`)."""
     x = input._data
-    batched = x.ndim == 4
+    nd = len(kernel)
+    batched = x.ndim == nd + 2
     x4 = x if batched else x[None]
     params = (tuple(kernel), tuple(stride), tuple(padding), tuple(dilation))
     values, arg = max_pool2d_kernel(_compute(x4), *params[:4], ceil_mode)
@@ -625,11 +654,19 @@ def max_pool2d_with_indices(input, kernel, stride, padding, dilation, ceil_mode,
     record = _MaxPoolRecord(arg, params, x.shape)
     result = _wrap(values, x.dtype)
     if _recording(input):
-        node = MaxPool2DWithIndicesBackward0(input)
+        node = (MaxPool3DWithIndicesBackward0 if nd == 3
+                else MaxPool2DWithIndicesBackward0)(input)
         node.record = record
         node.save_for_backward(input)
         _attach(result, node)
     return result, (Tensor._make(record.indices()) if return_indices else None)
+
+
+def max_pool3d_with_indices(input, kernel, stride, padding, dilation, ceil_mode,
+                            return_indices=True):
+    """3-d max pooling of a 4-d (C, D, H, W) or 5-d (N, C, D, H, W) input."""
+    return max_pool2d_with_indices(input, kernel, stride, padding, dilation, ceil_mode,
+                                   return_indices)
 
 
 # -- average pooling ----------------------------------------------------------------------------
@@ -639,7 +676,7 @@ def _avg_divisors(size, out, kernel, stride, padding, count_include_pad):
     """Per spatial dimension: each output position's count of window elements (PyTorch's
     `pool_size` factors; the divisor is their product)."""
     result = []
-    for i in range(2):
+    for i in range(len(kernel)):
         start = np.arange(out[i]) * stride[i] - padding[i]
         end = np.minimum(start + kernel[i], size[i] + padding[i])
         if count_include_pad:
@@ -651,7 +688,7 @@ def _avg_divisors(size, out, kernel, stride, padding, count_include_pad):
 
 def _avg_geometry(shape, kernel, stride, padding, ceil_mode):
     return tuple(pooling_output_size(shape[2 + i], kernel[i], padding[i], padding[i],
-                                     stride[i], 1, ceil_mode) for i in range(2))
+                                     stride[i], 1, ceil_mode) for i in range(len(kernel)))
 
 
 def _divide(s, divisor, dtype):
@@ -665,17 +702,22 @@ def _divisor_array(size, out, kernel, stride, padding, ceil_mode, count_include_
                    divisor_override):
     if divisor_override:
         return np.full(out, divisor_override, np.int64)
-    dh, dw = _avg_divisors(size, out, kernel, stride, padding, count_include_pad)
-    return dh[:, None] * dw[None, :]
+    parts = _avg_divisors(size, out, kernel, stride, padding, count_include_pad)
+    nd = len(parts)
+    result = 1
+    for i, d in enumerate(parts):
+        result = result * d.reshape((1,) * i + (out[i],) + (1,) * (nd - 1 - i))
+    return result
 
 
 def avg_pool2d_kernel(x, kernel, stride, padding, ceil_mode, count_include_pad,
                       divisor_override):
+    nd = len(kernel)
     out = _avg_geometry(x.shape, kernel, stride, padding, ceil_mode)
-    win = _pool_windows(x, out, kernel, stride, padding, (1, 1), 0)
+    win = _pool_windows(x, out, kernel, stride, padding, (1,) * nd, 0)
     total = None
-    for i, j in np.ndindex(*kernel):             # PyTorch's loop order, one add per offset
-        part = win[..., i, j]
+    for idx in _kernel_offsets(kernel):          # PyTorch's loop order, one add per offset
+        part = win[idx]
         total = part.copy() if total is None else np.add(total, part, out=total)
     divisor = upload_like(x, _divisor_array(x.shape[2:], out, kernel, stride, padding,
                                             ceil_mode, count_include_pad, divisor_override))
@@ -684,21 +726,23 @@ def avg_pool2d_kernel(x, kernel, stride, padding, ceil_mode, count_include_pad,
 
 def avg_pool2d_backward_kernel(g, in_shape, kernel, stride, padding, ceil_mode,
                                count_include_pad, divisor_override):
+    nd = len(kernel)
     out = g.shape[2:]
     size = in_shape[2:]
     divisor = upload_like(g, _divisor_array(size, out, kernel, stride, padding, ceil_mode,
                                             count_include_pad, divisor_override))
     delta = _divide(g, divisor, g.dtype)
     padded = tuple(max(size[i] + 2 * padding[i], (out[i] - 1) * stride[i] + kernel[i])
-                   for i in range(2))
+                   for i in range(nd))
     gxp = _xp(g).zeros(tuple(in_shape[:2]) + padded, g.dtype)
     # each input element gets its windows' shares in the order of the outputs (PyTorch's
     # order): the last kernel offset belongs to the first output
-    for i, j in reversed(list(np.ndindex(*kernel))):
-        gxp[:, :, i:i + stride[0] * (out[0] - 1) + 1:stride[0],
-            j:j + stride[1] * (out[1] - 1) + 1:stride[1]] += delta
-    return contiguous(gxp[:, :, padding[0]:padding[0] + size[0],
-                          padding[1]:padding[1] + size[1]])
+    for offs in reversed(list(np.ndindex(*kernel))):
+        gxp[(slice(None), slice(None)) + tuple(
+            slice(o, o + stride[i] * (out[i] - 1) + 1, stride[i])
+            for i, o in enumerate(offs))] += delta
+    return contiguous(gxp[(slice(None), slice(None)) + tuple(
+        slice(padding[i], padding[i] + size[i]) for i in range(nd))])
 
 
 class AvgPool2DBackward0(Node):
@@ -710,6 +754,10 @@ class AvgPool2DBackward0(Node):
         return (avg_pool2d_backward(grad, x, self.params),)
 
 
+class AvgPool3DBackward0(AvgPool2DBackward0):
+    """3-d average pooling's backward (the same rule)."""
+
+
 class AvgPool2DBackwardBackward0(Node):
     def apply(self, gg):            # linear in the gradient: average-pool gg again
         return (avg_pool2d(gg, *self.params),
@@ -717,18 +765,24 @@ class AvgPool2DBackwardBackward0(Node):
                 if len(self.next_functions) > 1 and self.needs_grad(1) else None)
 
 
+class AvgPool3DBackwardBackward0(AvgPool2DBackwardBackward0):
+    pass
+
+
 def avg_pool2d_backward(grad, input, params):
     """The gradient of average pooling with respect to its input (recorded: it depends on
     the input only through its shape, as in PyTorch, whose node takes the input too)."""
     in_shape = input._data.shape
     g = grad._data
-    batched = g.ndim == 4
+    nd = len(params[0])
+    batched = g.ndim == nd + 2
     g4 = g if batched else g[None]
     shape4 = in_shape if batched else (1,) + tuple(in_shape)
     value = avg_pool2d_backward_kernel(_compute(g4), shape4, *params)
     result = _wrap(value if batched else value[0], g.dtype)
     if _recording(grad, input):
-        node = AvgPool2DBackwardBackward0(grad, input)
+        node = (AvgPool3DBackwardBackward0 if nd == 3
+                else AvgPool2DBackwardBackward0)(grad, input)
         node.params, node.in_shape = params, in_shape
         _attach(result, node)
     return result
@@ -736,19 +790,28 @@ def avg_pool2d_backward(grad, input, params):
 
 def avg_pool2d(input, kernel, stride, padding, ceil_mode, count_include_pad,
                divisor_override):
-    """2-d average pooling of a 3-d or 4-d input."""
+    """2-d (or, with 3-element parameters, 3-d) average pooling of an unbatched or batched
+    input."""
     x = input._data
-    batched = x.ndim == 4
+    nd = len(kernel)
+    batched = x.ndim == nd + 2
     x4 = x if batched else x[None]
     params = (kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
     value = avg_pool2d_kernel(_compute(x4), *params)
     result = _wrap(value if batched else value[0], x.dtype)
     if _recording(input):
-        node = AvgPool2DBackward0(input)
+        node = (AvgPool3DBackward0 if nd == 3 else AvgPool2DBackward0)(input)
         node.params = params
         node.save_for_backward(input)
         _attach(result, node)
     return result
+
+
+def avg_pool3d(input, kernel, stride, padding, ceil_mode, count_include_pad,
+               divisor_override):
+    """3-d average pooling of a 4-d or 5-d input."""
+    return avg_pool2d(input, tuple(kernel), tuple(stride), tuple(padding), ceil_mode,
+                      count_include_pad, divisor_override)
 
 
 # -- adaptive pooling -----------------------------------------------------------------------------
@@ -818,39 +881,69 @@ def adaptive_avg_pool2d_backward_kernel(g, in_shape):
     return gx.reshape(in_shape)
 
 
+# adaptive average pooling over the last 2 or 3 dims: one implementation, the kernels and
+# PyTorch's node names by the number of pooled dims
 class AdaptiveAvgPool2DBackward0(Node):
     def apply(self, grad):
         x, = self.saved
-        return (adaptive_avg_pool2d_backward(grad, x),)
+        return (_adaptive_avg_pool_backward(grad, x, len(self.out)),)
 
 
 class AdaptiveAvgPool2DBackwardBackward0(Node):
     def apply(self, gg):            # linear in the gradient: pool gg again
-        return (adaptive_avg_pool2d(gg, self.out),
+        return (_adaptive_avg_pool(gg, self.out),
                 Tensor._make(_xp(gg._data).zeros(self.in_shape, gg._data.dtype))
                 if len(self.next_functions) > 1 and self.needs_grad(1) else None)
 
 
-def adaptive_avg_pool2d_backward(grad, input):
+class AdaptiveAvgPool3DBackward0(AdaptiveAvgPool2DBackward0):
+    pass
+
+
+class AdaptiveAvgPool3DBackwardBackward0(AdaptiveAvgPool2DBackwardBackward0):
+    pass
+
+
+_ADAPTIVE_AVG = {   # pooled dims: (forward kernel, backward kernel, node, node of the backward)
+    2: (lambda x, out: adaptive_avg_pool2d_kernel(x, out),
+        lambda g, shape: adaptive_avg_pool2d_backward_kernel(g, shape),
+        AdaptiveAvgPool2DBackward0, AdaptiveAvgPool2DBackwardBackward0),
+    3: (lambda x, out: adaptive_avg_pool3d_kernel(x, out),
+        lambda g, shape: adaptive_avg_pool3d_backward_kernel(g, shape),
+        AdaptiveAvgPool3DBackward0, AdaptiveAvgPool3DBackwardBackward0),
+}
+
+
+def _adaptive_avg_pool_backward(grad, input, nd):
     in_shape = input._data.shape
     g = grad._data
-    result = _wrap(adaptive_avg_pool2d_backward_kernel(_compute(g), in_shape), g.dtype)
+    _, backward_kernel, _, node_cls = _ADAPTIVE_AVG[nd]
+    result = _wrap(backward_kernel(_compute(g), in_shape), g.dtype)
     if _recording(grad, input):
-        node = AdaptiveAvgPool2DBackwardBackward0(grad, input)
-        node.out, node.in_shape = g.shape[-2:], in_shape
+        node = node_cls(grad, input)
+        node.out, node.in_shape = g.shape[-nd:], in_shape
+        _attach(result, node)
+    return result
+
+
+def _adaptive_avg_pool(input, output_size):
+    """Average pooling of the last len(output_size) dims into that size (windows as PyTorch
+    chooses them)."""
+    x = input._data
+    out = tuple(output_size)
+    kernel, _, node_cls, _ = _ADAPTIVE_AVG[len(out)]
+    result = _wrap(kernel(_compute(x), out), x.dtype)
+    if _recording(input):
+        node = node_cls(input)
+        node.out = out
+        node.save_for_backward(input)
         _attach(result, node)
     return result
 
 
 def adaptive_avg_pool2d(input, output_size):
-    """Average pooling into a fixed output size (windows as PyTorch chooses them)."""
-    x = input._data
-    result = _wrap(adaptive_avg_pool2d_kernel(_compute(x), tuple(output_size)), x.dtype)
-    if _recording(input):
-        node = AdaptiveAvgPool2DBackward0(input)
-        node.save_for_backward(input)
-        _attach(result, node)
-    return result
+    """Average pooling of the last 2 dims into a fixed output size."""
+    return _adaptive_avg_pool(input, output_size)
 
 
 def adaptive_max_pool2d_kernel(x, out):
@@ -903,6 +996,123 @@ def adaptive_max_pool2d(input, output_size):
     result = _wrap(values, x.dtype)
     if _recording(input):
         node = AdaptiveMaxPool2DBackward0(input)
+        node.indices = indices
+        node.save_for_backward(input)
+        _attach(result, node)
+    return result, Tensor._make(indices)
+
+
+# 3-d adaptive pooling: the windows per dimension as in 2-d; the loops over a window run
+# depth, then rows, then columns (PyTorch's order).
+
+
+def _along(i, nd, n):
+    """A shape that puts a length-`n` vector on spatial axis `i` of `nd`."""
+    return (1,) * i + (n,) + (1,) * (nd - 1 - i)
+
+
+def adaptive_avg_pool3d_kernel(x, out):
+    nd = len(out)
+    idx = [_adaptive_index(x.shape[x.ndim - nd + i], out[i]) for i in range(nd)]
+    total = _xp(x).zeros(x.shape[:-nd] + tuple(out), x.dtype)
+    zero = x.dtype.type(0)
+    for offs in np.ndindex(*(ix.shape[1] for ix, _, _ in idx)):
+        part, mask = x, None
+        for i, o in enumerate(offs):
+            part = part[(Ellipsis, idx[i][0][:, o]) + (slice(None),) * (nd - 1 - i)]
+            m = upload_like(x, idx[i][1][:, o].reshape(_along(i, nd, out[i])))
+            mask = m if mask is None else mask & m
+        total += np.where(mask, part, zero)
+    for i in range(nd):
+        total = total / upload_like(x, idx[i][2].reshape(_along(i, nd, out[i])).astype(x.dtype))
+    return total
+
+
+def adaptive_avg_pool3d_backward_kernel(g, in_shape):
+    nd = 3
+    out = g.shape[-nd:]
+    size = in_shape[-nd:]
+    ranges = [_adaptive_ranges(size[i], out[i]) for i in range(nd)]
+    delta = g
+    for i, (s, e) in enumerate(ranges):
+        delta = delta / upload_like(g, (e - s).reshape(_along(i, nd, out[i])).astype(g.dtype))
+    # each output position's window, as flat input indices, in output order
+    outs, ins = [], []
+    for n, pos in enumerate(np.ndindex(*out)):
+        axes = np.meshgrid(*(np.arange(ranges[i][0][p], ranges[i][1][p])
+                             for i, p in enumerate(pos)), indexing="ij")
+        ins.append(np.ravel_multi_index([a.reshape(-1) for a in axes], size))
+        outs.append(np.full(axes[0].size, n))
+    outs, ins = np.concatenate(outs), np.concatenate(ins)
+    lead = math.prod(in_shape[:-nd])
+    gx = _xp(g).zeros((lead, math.prod(size)), g.dtype)
+    _backend.of(gx).scatter_add(gx, (slice(None), ins),
+                                delta.reshape(lead, math.prod(out))[:, outs])
+    return gx.reshape(in_shape)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Average pooling of the last 3 dims into a fixed output size (D_out, H_out, W_out)."""
+    return _adaptive_avg_pool(input, output_size)
+
+
+def adaptive_max_pool3d_kernel(x, out):
+    nd = len(out)
+    idx = [_adaptive_index(x.shape[x.ndim - nd + i], out[i])[0] for i in range(nd)]
+    ks = [ix.shape[1] for ix in idx]
+    # gather (..., Do, kd, Ho, kh, Wo, kw); repeated last positions never win
+    index = tuple(ix.reshape((1,) * (2 * i) + ix.shape + (1,) * (2 * (nd - 1 - i)))
+                  for i, ix in enumerate(idx))
+    g = x[(Ellipsis,) + index]
+    lead = g.ndim - 2 * nd
+    order = (tuple(range(lead)) + tuple(lead + 2 * i for i in range(nd))
+             + tuple(lead + 2 * i + 1 for i in range(nd)))
+    g = g.transpose(order).reshape(x.shape[:-nd] + tuple(out) + (math.prod(ks),))
+    arg = np.argmax(g, axis=-1)
+    values = np.take_along_axis(g, arg[..., None], -1)[..., 0]
+    if x.dtype.kind == "f":
+        nan = np.isnan(values)
+        if type(values) is not np.ndarray or nan.any():
+            last = g.shape[-1] - 1 - np.argmax(np.isnan(g[..., ::-1]), axis=-1)
+            arg = np.where(nan, last, arg)
+    flat = 0
+    for i in range(nd):
+        digit = (arg // math.prod(ks[i + 1:])) % ks[i]
+        pos = upload_like(x, idx[i])[np.arange(out[i]).reshape(_along(i, nd, out[i])), digit]
+        flat = flat * x.shape[x.ndim - nd + i] + pos
+    return contiguous(values), flat.astype(np.int64)
+
+
+class AdaptiveMaxPool3DBackward0(Node):
+    def apply(self, grad):
+        x, = self.saved
+        return (adaptive_max_pool3d_backward(grad, x, self.indices),)
+
+
+class AdaptiveMaxPool3DBackwardBackward0(Node):
+    def apply(self, gg):            # pick gg at the maxima again
+        picked = _gather_at(gg, self.indices, self.out_shape, 3)
+        return picked, (Tensor._make(_xp(gg._data).zeros(self.in_shape, gg._data.dtype))
+                        if self.needs_grad(1) else None)
+
+
+def adaptive_max_pool3d_backward(grad, input, indices):
+    g = grad._data
+    result = _wrap(_scatter_max_grad(_compute(g), indices, input._data.shape, 3), g.dtype)
+    if _recording(grad, input):
+        node = AdaptiveMaxPool3DBackwardBackward0(grad, input)
+        node.indices, node.out_shape, node.in_shape = indices, g.shape, input._data.shape
+        _attach(result, node)
+    return result
+
+
+def adaptive_max_pool3d(input, output_size):
+    """3-d max pooling into a fixed output size: `(output, indices)` (flat in D*H*W)."""
+    x = input._data
+    values, indices = adaptive_max_pool3d_kernel(_compute(x), tuple(output_size))
+    result = _wrap(values, x.dtype)
+    if _recording(input):
+        node = AdaptiveMaxPool3DBackward0(input)
         node.indices = indices
         node.save_for_backward(input)
         _attach(result, node)

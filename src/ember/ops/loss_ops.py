@@ -529,3 +529,436 @@ def torch_poisson_nll_loss(input, target, log_input, full, eps, reduction):
     """`torch.poisson_nll_loss` (all arguments required, integer reduction enum)."""
     return poisson_nll_loss(input, target, log_input, full, eps,
                             _enum(reduction, "poisson_nll_loss"))
+
+
+# -- pdist --------------------------------------------------------------------------------------
+
+# PyTorch's CPU kernels reduce each row pair with SIMD vectors of this many lanes (AVX2: eight
+# floats, four doubles); the lane layout fixes the order of the additions, so it is mirrored.
+_LANES = {_F32: 8, _F64: 4}
+
+
+def _pdist_kind(p):
+    if p == 0:
+        return "zero"
+    if p == 1:
+        return "one"
+    if p == 2:
+        return "two"
+    if math.isinf(p):
+        return "inf"
+    return "p"
+
+
+def _lanes_reduce(v, red, tree):
+    """`vec::map2_reduce_all`'s order over the last axis of `v` (K, m): lane-wise accumulation
+    of the vectors, then the lanes reduced (a shuffle tree for float, in turn for double)."""
+    width = _LANES[v.dtype]
+    m = v.shape[1]
+    if m < width:                              # one partial vector, reduced lane by lane
+        if m == 0:
+            return v.sum(axis=1)               # no columns: every distance is 0
+        acc = v[:, 0]
+        for i in range(1, m):
+            acc = red(acc, v[:, i])
+        return acc
+    acc = v[:, :width]
+    full = m - m % width
+    for d in range(width, full, width):
+        acc = red(acc, v[:, d:d + width])
+    if m > full:                               # the tail updates only its first lanes
+        r = m - full
+        acc = np.concatenate([red(acc[:, :r], v[:, full:]), acc[:, r:]], axis=1)
+    if tree:
+        acc = red(acc[:, :4], acc[:, 4:])
+        acc = red(acc[:, :2], acc[:, 2:])
+        return red(acc[:, 0], acc[:, 1])
+    out = acc[:, 0]
+    for i in range(1, width):
+        out = red(out, acc[:, i])
+    return out
+
+
+def _pair_index(n, like):
+    xp = _backend.xp(like)
+    rows, cols = np.triu_indices(n, 1)
+    return xp.asarray(rows), xp.asarray(cols)
+
+
+def _pdist_array(x, p):
+    n = x.shape[0]
+    dt = x.dtype
+    if n < 2:
+        return x.reshape(-1)[:0].copy()
+    rows, cols = _pair_index(n, x)
+    diff = np.abs(x[rows] - x[cols])
+    kind = _pdist_kind(p)
+    ps = dt.type(p)
+    if kind == "zero":
+        mapped = np.minimum(np.ceil(diff), dt.type(1))
+    elif kind in ("one", "inf"):
+        mapped = diff
+    elif kind == "two":
+        mapped = diff * diff
+    else:
+        mapped = np.power(diff, ps)
+    red = np.maximum if kind == "inf" else np.add
+    agg = _lanes_reduce(mapped, red, dt == _F32)
+    if kind == "two":
+        return np.sqrt(agg)
+    if kind == "p":                            # std::pow(agg, 1.0 / p) runs in double
+        return np.power(agg.astype(np.float64), 1.0 / float(ps)).astype(dt)
+    return agg
+
+
+def _pdist_pair_grad(diff, g, dist, p, kind):
+    dt = diff.dtype
+    zero, one = dt.type(0), dt.type(1)
+    ps = dt.type(p)
+    sign = (diff > 0).astype(dt) - (diff < 0).astype(dt)
+    if kind == "one":
+        return g * sign
+    if kind == "inf":
+        return g * sign * (one - np.minimum(one, np.ceil(np.abs(np.abs(diff) - dist))))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if kind == "two":
+            r = g * diff / dist
+        elif p < 2:
+            r = sign * np.power(np.abs(diff), ps - one) * g / np.power(dist, ps - one)
+            if p < 1:
+                r = np.where(diff == 0, zero, r)
+        else:
+            r = diff * np.power(np.abs(diff), ps - dt.type(2)) * g / np.power(dist, ps - one)
+    return np.where(dist == 0, zero, r)
+
+
+def _pdist_backward_array(grad, x, p, dist):
+    n, m = x.shape
+    res = np.zeros_like(x)
+    kind = _pdist_kind(p)
+    if kind == "zero" or grad.size == 0 or x.size == 0:
+        return res
+    g = np.broadcast_to(grad, dist.shape)
+    start = 0
+    for i in range(n - 1):                     # row i gains its pairs' terms in turn; each
+        count = n - 1 - i                      # later row loses its term (PyTorch's loop)
+        r = _pdist_pair_grad(x[i][None, :] - x[i + 1:], g[start:start + count, None],
+                             dist[start:start + count, None], p, kind)
+        res[i + 1:] = res[i + 1:] - r
+        res[i] = np.cumsum(np.concatenate([res[i][None, :], r]), axis=0)[-1]
+        start += count
+    return res
+
+
+class PdistBackward0(Node):
+    def apply(self, grad):
+        x, result = self.saved
+        return (pdist_backward(grad, x, self.p, result),)
+
+
+def pdist_backward(grad, input, p, result):
+    """pdist's gradient, as PyTorch's CPU loop computes it (PyTorch defines no derivative of
+    it: its node refuses a second backward, as PyTorch's does)."""
+    value = _pdist_backward_array(contiguous(grad._data), contiguous(input._data), p,
+                                  result._data)
+    return _not_differentiable(Tensor._make(value), "_pdist_backward", grad, input)
+
+
+def pdist(input, p=2):
+    """The `p`-norm distances between all pairs of rows of an (N, M) input: the upper
+    triangle of `cdist(input, input)` row by row, N * (N - 1) / 2 values.
+
+    >>> import ember
+    >>> ember.pdist(ember.tensor([[0.0, 0.0], [3.0, 4.0], [6.0, 8.0]]))
+    tensor([ 5., 10.,  5.])
+    """
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if not input.is_floating_point():
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    _float_kernel(input, "pdist")
+    p = float(p)
+    value = _pdist_array(contiguous(input._data), p)
+    result = Tensor._make(_contiguous(value))
+    if _recording(input):
+        node = PdistBackward0(input)
+        node.p = p
+        node.save_for_backward(input, result)
+        _attach(result, node)
+    return result
+
+
+# -- ctc_loss -----------------------------------------------------------------------------------
+
+
+def _ctc_lengths(input_lengths, target_lengths):
+    """The lengths as lists of ints: both tensors (of an integer dtype) or both sequences."""
+    both_tensors = isinstance(input_lengths, Tensor) and isinstance(target_lengths, Tensor)
+    if both_tensors:
+        for t, name in ((input_lengths, "input_lengths"), (target_lengths, "target_lengths")):
+            if t.is_floating_point() or t.is_complex() or t._data.dtype == np.bool_:
+                raise RuntimeError(f"{name} must be integral")
+        return ([int(v) for v in input_lengths.reshape(-1).tolist()],
+                [int(v) for v in target_lengths.reshape(-1).tolist()])
+    if (isinstance(input_lengths, (list, tuple)) and isinstance(target_lengths, (list, tuple))
+            and all(isinstance(v, int) and not isinstance(v, bool)
+                    for v in (*input_lengths, *target_lengths))):
+        return [int(v) for v in input_lengths], [int(v) for v in target_lengths]
+    got = ", ".join(type(v).__name__ if not isinstance(v, Tensor) else "Tensor"
+                    for v in (input_lengths, target_lengths))
+    raise TypeError(f"ctc_loss() received an invalid combination of arguments - got (Tensor, "
+                    f"Tensor, {got}, ...), but expected input_lengths and target_lengths both "
+                    f"tuples of ints or both Tensors")
+
+
+def _ctc_check(log_probs, targets, il, tl, blank):
+    """ctc_loss_allocate_outputs' checks, with its messages; the targets' batch offsets."""
+    where = " (while checking arguments for ctc_loss_allocate_outputs)"
+    if log_probs.dim() != 3:
+        raise RuntimeError(f"Expected 3-dimensional tensor, but got {log_probs.dim()}-dimensional "
+                           f"tensor for argument #1 'log_probs'{where}")
+    if not 1 <= targets.dim() <= 2:
+        raise RuntimeError(f"Expected 1 to 2 dimensions, but got {targets.dim()}-dimensional "
+                           f"tensor for argument #2 'targets'{where}")
+    max_t, batch, labels = log_probs.shape
+    if not 0 <= blank < labels:
+        raise RuntimeError("blank must be in label range")
+    if len(il) != batch:
+        raise RuntimeError("input_lengths must be of size batch_size")
+    if len(tl) != batch:
+        raise RuntimeError("target_lengths must be of size batch_size")
+    for v in tl:
+        if v < 0:
+            raise RuntimeError(f"Expected target_lengths to have value at least 0, but got "
+                               f"value {v}{where}")
+    if targets.dim() == 1:
+        offsets = [sum(tl[:b]) for b in range(batch)]
+        if targets.shape[0] != sum(tl):
+            raise RuntimeError(f"Expected tensor to have size {sum(tl)} at dimension 0, but got "
+                               f"size {targets.shape[0]} for argument #2 'targets'{where}")
+    else:
+        offsets = None
+        if targets.shape[0] != batch:
+            raise RuntimeError(f"Expected tensor to have size {batch} at dimension 0, but got "
+                               f"size {targets.shape[0]} for argument #2 'targets'{where}")
+        longest = max(tl, default=0)
+        if targets.shape[1] < longest:
+            raise RuntimeError(f"Expected tensor to have size at least {longest} at dimension "
+                               f"1, but got size {targets.shape[1]} for argument #2 "
+                               f"'targets'{where}")
+    for v in il:
+        if v < 0:
+            raise RuntimeError(f"Expected input_lengths to have value at least 0, but got "
+                               f"value {v}{where}")
+        if v > max_t:
+            raise RuntimeError(f"Expected input_lengths to have value at most {max_t}, but got "
+                               f"value {v}{where}")
+    return offsets
+
+
+class _CtcSetup:
+    """The extended targets (blanks between the labels) and the masks of the recursions, as
+    (N, 2 * max_target_length + 1) arrays on the input's device."""
+
+    def __init__(self, lp, targets, il, tl, blank, offsets):
+        xp = _backend.xp(lp)
+        n = lp.shape[1]
+        longest = max(tl, default=0)
+        width = 2 * longest + 1
+        self.il = xp.asarray(np.asarray(il, dtype=np.int64))
+        self.tl = xp.asarray(np.asarray(tl, dtype=np.int64))
+        tgt = targets.reshape(-1)
+        if longest and tgt.shape[0]:
+            pos = np.arange(longest)[None, :]
+            if offsets is None:                  # padded (N, S): row b's labels
+                host = np.arange(n)[:, None] * targets.shape[1] + pos
+            else:                                # concatenated: from each row's offset
+                host = np.asarray(offsets, dtype=np.int64)[:, None] + pos
+            host = np.minimum(host, tgt.shape[0] - 1)
+            labels = tgt[xp.asarray(host)]
+        else:
+            labels = xp.zeros((n, longest), dtype=np.int64)
+        s = xp.arange(width)[None, :]
+        in_target = s <= 2 * self.tl[:, None]
+        prime = xp.full((n, width), blank, dtype=np.int64)
+        if longest:
+            prime[:, 1::2] = labels
+        self.prime = xp.where(in_target, prime, blank)
+        self.valid = in_target
+        # a label may follow the one two places back when it differs from it (skips a blank)
+        skip = xp.zeros((n, width), dtype=bool)
+        skip[:, 2:] = self.prime[:, 2:] != self.prime[:, :-2]
+        self.skip = skip & in_target
+        self.width = width
+
+
+def _lse3(a, b, c, dt):
+    """log(exp(a - m) + exp(b - m) + exp(c - m)) + m with m the largest (0 if all are -inf),
+    in the kernel's order."""
+    m = np.where(b > a, b, a)
+    m = np.where(c > m, c, m)
+    m = np.where(m == -np.inf, dt.type(0), m)
+    return np.log(np.exp(a - m) + np.exp(b - m) + np.exp(c - m)) + m
+
+
+def _ctc_alpha(lp, setup):
+    """The forward variables log_alpha (N, T, S') and the losses (N,)."""
+    xp = _backend.xp(lp)
+    dt = lp.dtype
+    max_t, n, _ = lp.shape
+    width = setup.width
+    ninf = dt.type(-np.inf)
+    emit = np.take_along_axis(lp, xp.broadcast_to(setup.prime[None], (max_t, n, width)), 2)
+    alpha = xp.full((n, max_t, width), ninf, dtype=dt)
+    il, tl = setup.il, setup.tl
+    if max_t:
+        first = alpha[:, 0]
+        first[:, 0] = xp.where(il > 0, emit[0, :, 0], ninf)
+        if width > 1:
+            first[:, 1] = xp.where((il > 0) & (tl > 0), emit[0, :, 1], ninf)
+    pad1 = xp.full((n, 1), ninf, dtype=dt)
+    pad2 = xp.full((n, 2), ninf, dtype=dt)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for t in range(1, max_t):
+            prev = alpha[:, t - 1]
+            la2 = np.concatenate([pad1, prev[:, :-1]], axis=1)
+            la3 = np.where(setup.skip, np.concatenate([pad2, prev[:, :-2]], axis=1)[:, :width],
+                           ninf)
+            new = _lse3(prev, la2, la3, dt) + emit[t]
+            alpha[:, t] = np.where(setup.valid & (t < il)[:, None], new, ninf)
+    rows = xp.arange(n)
+    last = alpha[rows, xp.maximum(il - 1, 0)]
+    l1 = last[rows, 2 * tl]
+    l2 = last[rows, xp.maximum(2 * tl - 1, 0)]
+    m = np.where(l1 < l2, l2, l1)
+    m = np.where(m == ninf, dt.type(0), m)
+    with np.errstate(invalid="ignore", over="ignore"):
+        both = np.log(np.exp(l1 - m) + np.exp(l2 - m)) + m
+    ll = np.where(tl == 0, last[:, 0], both)
+    ll = np.where(il == 0, np.where(tl == 0, dt.type(0), ninf), ll)
+    return -ll, alpha, emit
+
+
+class CtcLossBackward0(Node):
+    def apply(self, grad):
+        (log_probs,) = self.saved
+        return (ctc_loss_backward(grad, log_probs, self.setup, self.nll, self.alpha, self.emit,
+                                  self.zero_infinity), None)
+
+
+def ctc_loss_backward(grad, log_probs, setup, nll, alpha, emit, zero_infinity):
+    """The CTC loss's gradient: the backward variables log_beta, then the log of
+    sum_s alpha * beta for each (time, label), as PyTorch's CPU kernel folds it (PyTorch
+    defines no derivative of it: its node refuses a second backward)."""
+    lp = log_probs._data
+    xp = _backend.xp(lp)
+    dt = lp.dtype
+    max_t, n, labels = lp.shape
+    width = setup.width
+    ninf = dt.type(-np.inf)
+    il, tl = setup.il, setup.tl
+    s = xp.arange(width)[None, :]
+    # beta's step reads s + 1 (below the last blank) and s + 2 (where alpha's step skips)
+    has2 = s < 2 * tl[:, None]
+    has3 = np.concatenate([setup.skip[:, 2:], xp.zeros((n, 2), dtype=bool)], axis=1)[:, :width]
+    ends = setup.valid & ((s == 2 * tl[:, None]) | ((s == 2 * tl[:, None] - 1) & (tl > 0)[:, None]))
+    beta = xp.full((n, max_t, width), ninf, dtype=dt)
+    pad1 = xp.full((n, 1), ninf, dtype=dt)
+    pad2 = xp.full((n, 2), ninf, dtype=dt)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for t in range(max_t - 1, -1, -1):
+            row = xp.full((n, width), ninf, dtype=dt)
+            if t + 1 < max_t:
+                nxt = beta[:, t + 1]
+                lb2 = np.where(has2, np.concatenate([nxt[:, 1:], pad1], axis=1), ninf)
+                lb3 = np.where(has3, np.concatenate([nxt[:, 2:], pad2], axis=1)[:, :width],
+                               ninf)
+                new = _lse3(nxt, lb2, lb3, dt) + emit[t]
+                row = np.where(setup.valid & (t < il - 1)[:, None], new, row)
+            beta[:, t] = np.where(ends & (t == il - 1)[:, None], emit[t], row)
+        t_idx = xp.arange(max_t)[None, :, None]
+        ab = np.where(setup.valid[:, None, :] & (t_idx < il[:, None, None]), alpha + beta, ninf)
+        # "log+=" each position's alpha * beta into its label, positions descending
+        acc = xp.full((n, max_t, labels), ninf, dtype=dt)
+        rows = xp.arange(n)[:, None]
+        times = xp.arange(max_t)[None, :]
+        for pos in range(width - 1, -1, -1):
+            label = setup.prime[:, pos][:, None]
+            cur = acc[rows, times, label]
+            v = ab[:, :, pos]
+            m = np.where(cur < v, v, cur)
+            summed = np.log(np.exp(cur - m) + np.exp(v - m)) + m
+            acc[rows, times, label] = np.where(cur == ninf, v, summed)
+        lpb = xp.moveaxis(lp, 1, 0)
+        nll3 = nll[:, None, None]
+        gout = xp.broadcast_to(grad._data.reshape(-1), (n,))[:, None, None]
+        res = (np.exp(lpb) - np.exp(acc + nll3 - lpb)) * gout
+    keep = t_idx < il[:, None, None]
+    if zero_infinity:
+        keep = keep & (nll3 != np.inf)
+    res = np.where(keep, res, dt.type(0)).astype(dt, copy=False)
+    result = Tensor._make(contiguous(xp.moveaxis(res, 0, 1)))
+    return _not_differentiable(result, "_ctc_loss_backward", grad, log_probs)
+
+
+def _ctc_raw(log_probs, targets, il, tl, blank, zero_infinity):
+    """aten::_ctc_loss on (T, N, C) log_probs: the per-sample losses (N,)."""
+    if log_probs._data.dtype not in (_F32, _F64):
+        raise NotImplementedError(f'"ctc_loss_cpu" not implemented for '
+                                  f"'{log_probs.dtype.scalar_name}'")
+    offsets = _ctc_check(log_probs, targets, il, tl, blank)
+    lp = contiguous(log_probs._data)
+    tgt = targets._data
+    if tgt.dtype != np.int64:                  # PyTorch converts the targets to int64
+        tgt = tgt.astype(np.int64)
+    setup = _CtcSetup(lp, tgt, il, tl, blank, offsets)
+    nll, alpha, emit = _ctc_alpha(lp, setup)
+    result = Tensor._make(_contiguous(nll.astype(lp.dtype, copy=False)))
+    if _recording(log_probs):
+        node = CtcLossBackward0(log_probs)
+        node.setup, node.nll, node.alpha, node.emit = setup, nll, alpha, emit
+        node.zero_infinity = zero_infinity
+        node.save_for_backward(log_probs)
+        _attach(result, node)
+    return result
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    """The connectionist temporal classification loss of (T, N, C) (or unbatched (T, C))
+    log-probabilities against targets padded (N, S) or concatenated (sum of the lengths,).
+
+    >>> import ember
+    >>> lp = ember.tensor([[[-0.5, -1.0]], [[-0.7, -0.8]]])
+    >>> ember.nn.functional.ctc_loss(lp, ember.tensor([[1]]), [2], [1], reduction="sum")
+    tensor(0.4772)
+    """
+    il, tl = _ctc_lengths(input_lengths, target_lengths)
+    batched = log_probs.dim() == 3
+    lp = log_probs if batched else log_probs.unsqueeze(1)
+    res = _ctc_raw(lp, targets, il, tl, blank, zero_infinity)
+    if zero_infinity:
+        res = where(res == math.inf, Tensor._make(np.zeros_like(res._data, shape=())), res)
+    if reduction == "mean":
+        lengths = Tensor._make(_backend.xp(res._data).asarray(
+            np.asarray(tl, dtype=res._data.dtype))).clamp_min(1)
+        return (res / lengths).mean()
+    if reduction == "sum":
+        return res.sum()
+    return res if batched else res.squeeze(0)
+
+
+def torch_ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=0,
+                   zero_infinity=False):
+    """`torch.ctc_loss` (integer reduction enum: 1 mean, 2 sum, else none; PyTorch's own
+    signature says mean by default, but a call without it returns the losses unreduced).
+
+    >>> import ember
+    >>> lp = ember.tensor([[[-0.5, -1.0]], [[-0.7, -0.8]]])
+    >>> ember.ctc_loss(lp, ember.tensor([[1]]), [2], [1], 0, 2)
+    tensor(0.4772)
+    """
+    return ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+                    {1: "mean", 2: "sum"}.get(reduction, "none"), zero_infinity)

@@ -4,12 +4,12 @@ order, so the values, gradients and graph nodes are PyTorch's)."""
 
 from ... import _dtype
 from ...autograd import grad_mode
-from ...ops import activation_ops
+from ...ops import activation_ops, loss_ops
 from ...ops.shape import expand
 from .module import Module
 
 __all__ = ["PairwiseDistance", "CosineSimilarity", "normalize", "cosine_similarity",
-           "pairwise_distance"]
+           "pairwise_distance", "pdist"]
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -86,6 +86,18 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     innermost_dim = output_dim - 1
     return activation_ops.norm(activation_ops.add_scalar(x1 - x2, eps), p, innermost_dim,
                                keepdim)
+
+
+def pdist(input, p=2):
+    """The `p`-norm distances between all pairs of rows of an (N, M) input (the upper
+    triangle of `cdist(input, input)`, row by row).
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.pdist(ember.tensor([[0.0, 0.0], [3.0, 4.0], [6.0, 8.0]]))
+    tensor([ 5., 10.,  5.])
+    """
+    return loss_ops.pdist(input, p)
 
 
 class PairwiseDistance(Module):

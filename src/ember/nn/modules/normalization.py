@@ -374,11 +374,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         sizes = input.size()
         div = div.view(sizes[0], 1, sizes[1], sizes[2], -1)
         div = _pad_channels(F, div, size, 2)
-        # PyTorch pools (size, 1, 1) windows with avg_pool3d; the same window over the last
-        # two dims merged is an avg_pool2d (the same sums; the nodes inside differ)
-        d = div.shape
-        div = F.avg_pool2d(div.reshape(d[0], 1, d[2], d[3] * d[4]), (size, 1), stride=1)
-        div = div.view(d[0], 1, d[2] - size + 1, d[3], d[4]).squeeze(1)
+        div = F.avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1)
         div = div.view(sizes)
     div = div.mul(alpha).add(k).pow(beta)
     return input / div

@@ -1,4 +1,5 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, and
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d,
+AdaptiveMaxPool1d/2d/3d, and
 their functional forms (`max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, ...).
 
 Pooling summarises each window of a feature map by its maximum or its average, shrinking the
@@ -14,7 +15,9 @@ __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1
            "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
            "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
            "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
-           "adaptive_max_pool2d_with_indices"]
+           "adaptive_max_pool2d_with_indices", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+           "AdaptiveMaxPool3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d",
+           "adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices"]
 
 
 def _shape_str(t):
@@ -281,6 +284,169 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     return (out, indices) if return_indices else out
 
 
+# -- 3-d pooling -----------------------------------------------------------------------------------
+
+
+def _three(value, message, allow_empty=False):
+    """An int or a 1- or 3-sequence as a triple (`message` otherwise)."""
+    if value is None or (allow_empty and isinstance(value, (tuple, list)) and len(value) == 0):
+        return None
+    if isinstance(value, (tuple, list)):
+        if len(value) == 1:
+            return (int(value[0]),) * 3
+        if len(value) == 3:
+            return tuple(int(v) for v in value)
+        raise RuntimeError(message)
+    return (int(value),) * 3
+
+
+def _pool3d_checks(input, name, kernel, stride, padding, dilation, ceil_mode, check_size):
+    """PyTorch's `pool3d_shape_check`; returns the output size."""
+    if 0 in stride:
+        raise RuntimeError("stride should not be zero")
+    if any(k <= 0 for k in kernel):
+        raise RuntimeError("kernel size should be greater than zero, but got kT: {} kH: {} "
+                           "kW: {}".format(*kernel))
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero, but got dilationT: {} "
+                           "dilationH: {} dilationW: {}".format(*dilation))
+    shape = input.shape
+    if len(shape) not in (4, 5):
+        raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
+    for i in range(1, len(shape)):
+        if shape[i] == 0:
+            raise RuntimeError(f"{name}(): Expected input's non-batch dimensions to have "
+                               f"positive length, but input has a shape of "
+                               f"{_shape_str(input)} and non-batch dimension {i - 1} has "
+                               "length zero!")
+    for i in range(3):
+        if padding[i] > (dilation[i] * (kernel[i] - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={padding[i]}, kernel_size={kernel[i]} and "
+                               f"dilation={dilation[i]}")
+    size = shape[-3:]
+    if check_size and any(size[i] < kernel[i] for i in range(3)):
+        raise RuntimeError("input image (T: {} H: {} W: {}) smaller than kernel size (kT: {} "
+                           "kH: {} kW: {})".format(*size, *kernel))
+    out = tuple(conv_ops.pooling_output_size(size[i], kernel[i], padding[i], padding[i],
+                                             stride[i], dilation[i], ceil_mode)
+                for i in range(3))
+    if min(out) < 1:
+        c = shape[-4]
+        raise RuntimeError("Given input size: ({}x{}x{}x{}). Calculated output size: "
+                           "({}x{}x{}x{}). Output size is too small".format(c, *size, c, *out))
+    return out
+
+
+def _float_only(input, what):
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"{what}" not implemented for '
+                                  f"'{_dtype_name(input)}'")
+
+
+def _dtype_name(t):
+    return conv_ops._dtype_name(t)
+
+
+def _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    kernel = _three(kernel_size, "max_pool3d: kernel_size must either be a single int, or a "
+                    "tuple of three ints")
+    stride = _three(stride, "max_pool3d: stride must either be omitted, a single int, or a "
+                    "tuple of three ints", allow_empty=True) or kernel
+    padding = _three(padding, "max_pool3d: padding must either be a single int, or a tuple of "
+                     "three ints")
+    dilation = _three(dilation, "max_pool3d: dilation must be either a single int, or a tuple "
+                      "of three ints")
+    _pool3d_checks(input, "max_pool3d_with_indices_out_cpu_template", kernel, stride, padding,
+                   dilation, ceil_mode, False)
+    return conv_ops.max_pool3d_with_indices(input, kernel, stride, padding, dilation,
+                                            ceil_mode, return_indices)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """3-d max pooling: `(output, indices)`; the indices count positions in each input
+    volume (flat in D*H*W), as `max_unpool3d` expects them."""
+    return _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """The maximum of each `kernel_size` window of (N, C, D, H, W) (or (C, D, H, W)) input.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.max_pool3d(ember.arange(8.0).view(1, 1, 2, 2, 2), 2)
+    tensor([[[[[7.]]]]])
+    """
+    out, indices = _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode,
+                               return_indices)
+    return (out, indices) if return_indices else out
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """The average of each `kernel_size` window of (N, C, D, H, W) (or (C, D, H, W)) input.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.avg_pool3d(ember.arange(8.0).view(1, 1, 2, 2, 2), 2)
+    tensor([[[[[3.5000]]]]])
+    """
+    kernel = _three(kernel_size, "avg_pool3d: kernel_size must be a single int, or a tuple of "
+                    "three ints")
+    stride = _three(stride, "avg_pool3d: stride must be omitted, a single int, or a tuple of "
+                    "three ints", allow_empty=True) or kernel
+    padding = _three(padding, "avg_pool3d: padding must be a single int, or a tuple of three "
+                     "ints")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    _pool3d_checks(input, "avg_pool3d", kernel, stride, padding, (1, 1, 1), ceil_mode, True)
+    _float_only(input, "avg_pool3d_out_frame")
+    return conv_ops.avg_pool3d(input, kernel, stride, padding, ceil_mode, count_include_pad,
+                               divisor_override)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Average pooling to a fixed output size (D_out, H_out, W_out) (None keeps that input
+    size).
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.adaptive_avg_pool3d(ember.ones(1, 2, 5, 7, 3), (2, 3, 1)).shape
+    torch.Size([1, 2, 2, 3, 1])
+    """
+    size = _adaptive_size(output_size, input, 3, "adaptive_avg_pool3d")
+    if input.dim() not in (4, 5):
+        raise RuntimeError(f"adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got "
+                           f"{_shape_str(input)}")
+    _adaptive_checks(input, "adaptive_avg_pool3d", (4, 5))
+    if size == (1, 1, 1):
+        return input.mean((-1, -2, -3), keepdim=True)   # PyTorch's shortcut (MeanBackward1)
+    _float_only(input, "adaptive_avg_pool3d_cpu")
+    return conv_ops.adaptive_avg_pool3d(input, size)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    """3-d max pooling to a fixed output size: `(output, indices)`."""
+    if isinstance(output_size, (tuple, list)) and len(output_size) != 3:
+        raise RuntimeError("adaptive_max_pool3d(): internal error: output_size.size() must "
+                           "be 3")
+    size = _adaptive_size(output_size, input, 3, "adaptive_max_pool3d")
+    if input.dim() not in (4, 5):
+        raise RuntimeError(f"adaptive_max_pool3d(): Expected 4D or 5D tensor, but got: "
+                           f"{_shape_str(input)}")
+    _adaptive_checks(input, "adaptive_max_pool3d", (4, 5))
+    _float_only(input, "adaptive_max_pool3d_cpu")
+    return conv_ops.adaptive_max_pool3d(input, size)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max pooling to a fixed output size (D_out, H_out, W_out)."""
+    out, indices = adaptive_max_pool3d_with_indices(input, output_size)
+    return (out, indices) if return_indices else out
+
+
 # -- modules ---------------------------------------------------------------------------------------
 
 
@@ -358,13 +524,8 @@ class AvgPool1d(_AvgPoolNd):
                           self.count_include_pad)
 
 
-class AvgPool2d(_AvgPoolNd):
-    """Average pooling over (N, C, H, W) inputs.
-
-    >>> from ember import nn
-    >>> nn.AvgPool2d(2)
-    AvgPool2d(kernel_size=2, stride=2, padding=0)
-    """
+class _AvgPoolWithDivisor(_AvgPoolNd):
+    """AvgPool2d and AvgPool3d: the settings they share; `_pool` is the function."""
     __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                      "divisor_override"]
 
@@ -379,8 +540,18 @@ class AvgPool2d(_AvgPoolNd):
         self.divisor_override = divisor_override
 
     def forward(self, input):
-        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+        return self._pool(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                           self.count_include_pad, self.divisor_override)
+
+
+class AvgPool2d(_AvgPoolWithDivisor):
+    """Average pooling over (N, C, H, W) inputs.
+
+    >>> from ember import nn
+    >>> nn.AvgPool2d(2)
+    AvgPool2d(kernel_size=2, stride=2, padding=0)
+    """
+    _pool = staticmethod(avg_pool2d)
 
 
 class _AdaptiveMaxPoolNd(Module):
@@ -443,3 +614,50 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
 
     def forward(self, input):
         return adaptive_avg_pool2d(input, self.output_size)
+
+
+class MaxPool3d(_MaxPoolNd):
+    """Max pooling over (N, C, D, H, W) inputs.
+
+    >>> from ember import nn
+    >>> nn.MaxPool3d(2)
+    MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    def forward(self, input):
+        return max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class AvgPool3d(_AvgPoolWithDivisor):
+    """Average pooling over (N, C, D, H, W) inputs.
+
+    >>> from ember import nn
+    >>> nn.AvgPool3d(2)
+    AvgPool3d(kernel_size=2, stride=2, padding=0)
+    """
+    _pool = staticmethod(avg_pool3d)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max pooling of (N, C, D, H, W) inputs to a fixed size.
+
+    >>> from ember import nn
+    >>> nn.AdaptiveMaxPool3d((2, None, 3))
+    AdaptiveMaxPool3d(output_size=(2, None, 3))
+    """
+
+    def forward(self, input):
+        return adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    """Average pooling of (N, C, D, H, W) inputs to a fixed size.
+
+    >>> from ember import nn
+    >>> nn.AdaptiveAvgPool3d(1)
+    AdaptiveAvgPool3d(output_size=1)
+    """
+
+    def forward(self, input):
+        return adaptive_avg_pool3d(input, self.output_size)

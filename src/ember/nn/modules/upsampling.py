@@ -81,9 +81,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     scales = scale_factors if scale_factors is not None else [None] * max(dim, 0)
     if 1 <= dim <= 3 and mode in ("nearest", "nearest-exact"):
         return resample.upsample_nearest(input, output_size, scales, mode == "nearest-exact")
-    if mode == "area" and 1 <= dim <= 2:
+    if mode == "area" and 1 <= dim <= 3:
         from . import pooling
-        fn = pooling.adaptive_avg_pool1d if dim == 1 else pooling.adaptive_avg_pool2d
+        fn = (pooling.adaptive_avg_pool1d, pooling.adaptive_avg_pool2d,
+              pooling.adaptive_avg_pool3d)[dim - 1]
         return fn(input, output_size)
     linear = {"linear": 1, "bilinear": 2, "trilinear": 3}
     if mode in linear and dim == linear[mode]:
