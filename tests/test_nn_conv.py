@@ -507,3 +507,34 @@ def test_lenet_training_steps_match_pytorch():
             losses.append(loss.item())
         assert losses[0] == pytest.approx(losses[1], rel=1e-5)
     same_params(e, t, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("pool", ["max_pool1d", "max_pool2d", "max_pool3d"])
+def test_max_pool_returns_the_first_maximum_with_its_sign_of_zero(pool):
+    # PyTorch's loop keeps the first of equal maxima, so +0.0 before -0.0 pools to +0.0
+    rng = np.random.default_rng(3)
+    nd = int(pool[-2])
+    values = rng.choice([0.0, -0.0, -1.0], size=(2, 3) + (4,) * nd).astype(np.float32)
+    results = []
+    for T in (torch, ember):
+        out, idx = getattr(T.nn.functional, pool)(T.tensor(values), 2, return_indices=True)
+        results.append((np.signbit(out.numpy()), out.numpy(), idx.numpy()))
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_max_pool_on_the_device_matches_the_cpu_with_signed_zeros_and_nans(gpu):
+    rng = np.random.default_rng(4)
+    values = rng.choice([0.0, -0.0, -1.0, np.nan, -np.inf], size=(2, 3, 6, 6))
+    x = ember.tensor(values.astype(np.float32), requires_grad=True)
+    xd = x.detach().cuda().requires_grad_()
+    for t in (x, xd):
+        out, idx = ember.nn.functional.max_pool2d(t, 3, stride=2, padding=1, return_indices=True)
+        (out * ember.arange(float(out.numel()), device=t.device).reshape(out.shape)).sum() \
+            .backward()
+    cpu, dev = ember.nn.functional.max_pool2d(x, 3, stride=2, padding=1, return_indices=True), \
+        ember.nn.functional.max_pool2d(xd, 3, stride=2, padding=1, return_indices=True)
+    np.testing.assert_array_equal(np.signbit(dev[0].detach().cpu().numpy()),
+                                  np.signbit(cpu[0].detach().numpy()))
+    np.testing.assert_array_equal(dev[1].cpu().numpy(), cpu[1].numpy())
+    np.testing.assert_array_equal(xd.grad.cpu().numpy(), x.grad.numpy())

@@ -237,12 +237,10 @@ def conv_input_kernel(g, w, size, geom):
         dcols = dcols.reshape(c, kh, kw, n, out[0], wp)
         extra = (kw - 1) * geom.dilation[1]
         gxf = _xp(dcols).zeros((c, n, hp * wp + extra), dcols.dtype)
-        strides = _flat_strides(gxf, geom, wp)
-        for i, j in np.ndindex(kh, kw):
-            start = i * geom.dilation[0] * wp + j * geom.dilation[1]
-            target = as_strided(gxf[:, :, start:], (c, n, out[0], wp),
-                                (strides[0], strides[3], strides[4], strides[5]))
-            target += dcols[:, i, j]
+        if type(gxf) is not np.ndarray:
+            _add_blocks_on_device(gxf, dcols, geom, out[0], wp)
+        else:
+            _add_blocks(gxf, dcols, geom, out[0], wp)
         inner = gxf[:, :, :hp * wp].reshape(c, n, hp, wp)
         crop = inner[:, :, geom.pad_lo[0]:geom.pad_lo[0] + size[0],
                      geom.pad_lo[1]:geom.pad_lo[1] + size[1]]
@@ -256,6 +254,35 @@ def conv_input_kernel(g, w, size, geom):
         gxp[(slice(None), slice(None)) + window] += dcols[(slice(None),) + offset]
     crop = tuple(slice(geom.pad_lo[i], geom.pad_lo[i] + size[i]) for i in range(nsp))
     return contiguous(np.moveaxis(gxp[(slice(None), slice(None)) + crop], 0, 1))
+
+
+def _add_blocks(gxf, dcols, geom, out_h, wp):
+    """Add each kernel offset's block of `dcols` (C, kh, kw, N, out_h, wp) into the flat input
+    gradient `gxf` (C, N, Hp * Wp + extra) at its shifted place, offset by offset."""
+    c, kh, kw, n = dcols.shape[:4]
+    strides = _flat_strides(gxf, geom, wp)
+    for i, j in np.ndindex(kh, kw):
+        start = i * geom.dilation[0] * wp + j * geom.dilation[1]
+        target = as_strided(gxf[:, :, start:], (c, n, out_h, wp),
+                            (strides[0], strides[3], strides[4], strides[5]))
+        target += dcols[:, i, j]
+
+
+def _add_blocks_on_device(gxf, dcols, geom, out_h, wp):
+    """`_add_blocks` as one scatter-add (one kernel launch instead of one per offset): the
+    values go in offset by offset, so each element gets its shares in the same order."""
+    c, kh, kw, n = dcols.shape[:4]
+    xp = _xp(gxf)
+    i = xp.arange(kh).reshape(kh, 1, 1, 1, 1, 1)
+    j = xp.arange(kw).reshape(1, kw, 1, 1, 1, 1)
+    row = xp.arange(out_h).reshape(1, 1, 1, 1, out_h, 1)
+    col = xp.arange(wp).reshape(1, 1, 1, 1, 1, wp)
+    place = (i * geom.dilation[0] * wp + j * geom.dilation[1]
+             + row * geom.stride[0] * wp + col)
+    channel = xp.arange(c).reshape(1, 1, c, 1, 1, 1)
+    image = xp.arange(n).reshape(1, 1, 1, n, 1, 1)
+    _backend.of(gxf).scatter_add(gxf, (channel, image, place),
+                                 dcols.transpose(1, 2, 0, 3, 4, 5))
 
 
 def conv_weight_kernel(x, g, wshape, geom, cols=None):
@@ -486,11 +513,15 @@ def max_pool2d_kernel(x, kernel, stride, padding, dilation, ceil_mode):
                                     stride[i], dilation[i], ceil_mode) for i in range(nd))
     low = _lowest(x.dtype)
     win = _pool_windows(x, out, kernel, stride, padding, dilation, low)
+    if type(win) is not np.ndarray:
+        return _max_pool_on_device(win, out, kernel, stride, padding, dilation, low)
     offs = _kernel_offsets(kernel)
     count = len(offs)
     best = win[offs[0]].copy()
     for k in range(1, count):
-        np.maximum(best, win[offs[k]], out=best)
+        # (the running maximum second: on a tie NumPy's maximum returns its second argument,
+        # so the first of equal maxima keeps its place, and its sign of zero, as in PyTorch)
+        np.maximum(win[offs[k]], best, out=best)
     small = count <= 127
     arg = _xp(best).zeros(best.shape, np.int8 if small else np.int64)
     found = win[offs[0]] == best
@@ -518,6 +549,28 @@ def max_pool2d_kernel(x, kernel, stride, padding, dilation, ceil_mode):
     return best, arg
 
 
+def _max_pool_on_device(win, out, kernel, stride, padding, dilation, low):
+    """max_pool2d_kernel's `(values, offsets)` from a few reductions over whole windows
+    instead of passes per kernel offset: on a GPU every pass is a kernel launch, and
+    launches are what a small training step spends its time on. The same answer: argmax
+    finds the first maximum, a window with nans reports its last nan, and the value is the
+    element found (its sign of zero too)."""
+    nd = len(kernel)
+    count = math.prod(kernel)
+    w = win.reshape(win.shape[:-nd] + (count,))              # the windows side by side
+    arg = np.argmax(w, axis=-1)
+    if w.dtype.kind == "f":
+        nan = np.isnan(w)
+        last_nan = (count - 1) - np.argmax(nan[..., ::-1], axis=-1)
+        arg = np.where(nan.any(axis=-1), last_nan, arg)
+    best = np.take_along_axis(w, arg[..., None], axis=-1)[..., 0]
+    # nothing above the lowest value: PyTorch reports the window's first element inside the
+    # input (and the lowest value)
+    empty = best == low
+    first = _first_valid_offsets(out, kernel, stride, padding, dilation, _xp(arg))
+    return np.where(empty, best.dtype.type(low), best), np.where(empty, first, arg)
+
+
 def max_pool2d_indices(arg, kernel, stride, padding, dilation, size):
     """The maxima's positions as flat indices into each input plane (row-major over the
     spatial `size`), from their kernel offsets."""
@@ -541,6 +594,16 @@ def max_pool2d_backward_kernel(g, arg, in_shape, kernel, stride, padding, dilati
     size = in_shape[2:]
     extent = tuple(max(size[i] + padding[i], (out[i] - 1) * stride[i]
                        + dilation[i] * (kernel[i] - 1) + 1) for i in range(nd))
+    if type(g) is not np.ndarray:
+        # one scatter-add instead of a masked pass per kernel offset (see _max_pool_on_device);
+        # it adds in output order, the order PyTorch's loop adds in
+        planes = math.prod(in_shape[:2])
+        where = max_pool2d_indices(arg, kernel, stride, padding, dilation, size)
+        gx = _xp(g).zeros((planes, math.prod(size)), g.dtype)
+        rows = _xp(g).arange(planes).reshape(planes, 1)
+        _backend.of(gx).scatter_add(gx, (rows, where.reshape(planes, -1)),
+                                    g.reshape(planes, -1))
+        return gx.reshape(in_shape)
     gxp = _xp(g).zeros(tuple(in_shape[:2]) + extent, g.dtype)
     zero = g.dtype.type(0)
     # (on a device `where` always: the test would wait for the device; both add the same
