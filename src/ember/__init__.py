@@ -50,6 +50,7 @@ from ._random_ops import (bernoulli, multinomial, normal, poisson, rand,  # noqa
 from . import nn, optim, utils  # noqa: E402
 from . import accelerator, backends, cuda, special, version  # noqa: E402
 from . import distributed  # noqa: E402  (mpi4py waits for init_process_group)
+from . import futures  # noqa: E402,F401
 from ._compat import (are_deterministic_algorithms_enabled,  # noqa: E402
                       get_float32_matmul_precision, get_num_interop_threads, get_num_threads,
                       is_deterministic_algorithms_warn_only_enabled,

@@ -24,7 +24,9 @@ import numpy as np
 
 from .._tensor import Tensor
 
-__all__ = ["Backend", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather",
+__all__ = ["Backend", "GradBucket", "GroupMember", "ProcessGroup", "ReduceOp", "Work",
+           "all_gather", "get_global_rank", "get_group_rank", "get_process_group_ranks",
+           "new_group", "new_subgroups", "new_subgroups_by_enumeration",
            "all_gather_into_tensor", "all_gather_object", "all_reduce", "barrier", "broadcast",
            "broadcast_object_list", "destroy_process_group", "gather", "get_backend", "get_rank",
            "get_world_size", "group", "init_process_group", "irecv", "is_available",
@@ -129,10 +131,14 @@ _TORCH_BACKENDS = ("gloo", "nccl", "ucc", "xccl", "cpu:gloo,cuda:nccl")
 # -- the process group -----------------------------------------------------------------------
 
 class ProcessGroup:
-    """A set of processes that run collectives together (here: an MPI communicator)."""
+    """A set of processes that run collectives together (here: an MPI communicator).
 
-    def __init__(self, comm):
+    `_ranks[i]` is the global rank of the group's rank i (the default group: 0, 1, ...).
+    """
+
+    def __init__(self, comm, ranks=None):
         self._comm = comm
+        self._ranks = list(range(comm.Get_size())) if ranks is None else list(ranks)
 
     def rank(self):
         return self._comm.Get_rank()
@@ -156,7 +162,7 @@ class group:
     WORLD = None            # the same default group, under the name PyTorch also gives it
 
 
-_state = {"pg": None, "excepthook": None}
+_state = {"pg": None, "excepthook": None, "subgroups": []}
 
 
 def is_initialized():
@@ -223,24 +229,64 @@ def _abort_on_uncaught_exception(world):
 
 
 def destroy_process_group(group=None):
-    """Leave the default group (MPI itself stays up until the program exits)."""
+    """Leave the default group, and every group made from it (MPI itself stays up until the
+    program exits); with `group=`, free only that sub-group."""
+    if group == GroupMember.NON_GROUP_MEMBER:
+        return
     pg = _state["pg"]
     if pg is None:
         raise AssertionError("Process group cannot be None")
     if group is not None and group is not pg:
-        raise ValueError("ember has only the default process group")
+        if group not in _state["subgroups"]:
+            raise ValueError("Invalid process group specified")
+        _state["subgroups"].remove(group)
+        group._comm.Free()
+        return
+    for sub in _state["subgroups"]:
+        sub._comm.Free()
+    _state["subgroups"] = []
     pg._comm.Free()
     _set_default_group(None)
     if _state["excepthook"] is not None:
         sys.excepthook, _state["excepthook"] = _state["excepthook"], None
 
 
-def _group(group):
+def _default_group():
     pg = _state["pg"]
     if pg is None:
         raise ValueError(_NOT_INITIALIZED)
-    if group is not None and group is not pg:
-        raise ValueError("ember has only the default process group (group=None)")
+    return pg
+
+
+def _resolve(group):
+    """The ProcessGroup `group` names (None: the default one), or NON_GROUP_MEMBER as is."""
+    if group is None or group is GroupMember.WORLD:
+        return _default_group()
+    if isinstance(group, ProcessGroup):
+        _default_group()
+        return group
+    if group == GroupMember.NON_GROUP_MEMBER:
+        return group
+    raise TypeError(f"group must be a ProcessGroup made by new_group(), got {group!r}")
+
+
+def _not_member(group):
+    return not isinstance(group, ProcessGroup) and group == GroupMember.NON_GROUP_MEMBER
+
+
+def _warn_not_in_group(op_name):
+    """What a rank outside `group=` gets from a collective: a warning, and nothing done."""
+    world = _state["pg"]
+    global_rank = -1 if world is None else world.rank()
+    warnings.warn(f"Running {op_name} on global rank {global_rank} which does not belong to "
+                  "the given group.", UserWarning, stacklevel=3)
+
+
+def _group(group):
+    """The ProcessGroup of `group` (DDP and get_backend need a group this rank is in)."""
+    pg = _resolve(group)
+    if _not_member(pg):
+        raise ValueError("This rank is not a member of the given process group")
     return pg
 
 
@@ -248,19 +294,189 @@ def _comm(group):
     return _group(group)._comm
 
 
+def _group_rank(group, rank, group_rank, logged=True):
+    """A `src`/`dst` (global rank) or `group_src`/`group_dst` as a rank within `group`.
+
+    A global rank cannot be translated on a rank outside the group. PyTorch's collectives
+    (`logged`: those wrapped in its exception logger) then report what the logger itself
+    trips on; isend/irecv report the failed lookup."""
+    if logged and rank is not None and group_rank is None and _not_member(group):
+        raise ValueError("Invalid process group specified")
+    if group_rank is not None:
+        if rank is not None:
+            raise ValueError("Can't specify both group_rank and global_rank")
+        return group_rank
+    if rank is None:
+        raise ValueError("Must specify global_rank or group_rank")
+    return get_group_rank(group, rank)
+
+
+def _registered(group):
+    if not isinstance(group, ProcessGroup) or (group is not _state["pg"]
+                                               and group not in _state["subgroups"]):
+        raise ValueError(f"Group {group} is not registered, please create group with "
+                         "torch.distributed.new_group API")
+
+
+def get_group_rank(group, global_rank):
+    """The rank within `group` of the process whose global rank is `global_rank`.
+
+        g = dist.new_group([1, 2])
+        dist.get_group_rank(g, 2)        # 1
+    """
+    if group is GroupMember.WORLD:
+        return global_rank
+    _registered(group)
+    if global_rank not in group._ranks:
+        raise ValueError(f"Global rank {global_rank} is not part of group {group}")
+    return group._ranks.index(global_rank)
+
+
+def get_global_rank(group, group_rank):
+    """The global rank of the process that is rank `group_rank` of `group`.
+
+        g = dist.new_group([1, 2])
+        dist.get_global_rank(g, 0)       # 1
+    """
+    if group is GroupMember.WORLD:
+        return group_rank
+    _registered(group)
+    if not isinstance(group_rank, int) or not 0 <= group_rank < len(group._ranks):
+        raise ValueError(f"Group rank {group_rank} is not part of group {group}")
+    return group._ranks[group_rank]
+
+
+def get_process_group_ranks(group):
+    """The global ranks of `group`'s processes, in group-rank order (None: the default group).
+
+        dist.get_process_group_ranks(dist.new_group([2, 0]))     # [0, 2]
+    """
+    pg = _resolve(group)
+    _registered(pg)
+    return list(pg._ranks)
+
+
 def get_rank(group=None):
-    """This process's number in the group, 0 to world size - 1."""
-    return _group(group).rank()
+    """This process's number in the group, 0 to its size - 1 (-1 when not in the group)."""
+    pg = _resolve(group)
+    if _not_member(pg):
+        return -1
+    return pg.rank()
 
 
 def get_world_size(group=None):
-    """How many processes the group has."""
-    return _group(group).size()
+    """How many processes the group has (-1 when this process is not in it)."""
+    pg = _resolve(group)
+    if _not_member(pg):
+        return -1
+    return pg.size()
 
 
 def get_backend(group=None):
     _group(group)
     return Backend.MPI
+
+
+# -- sub-groups --------------------------------------------------------------------------------
+
+def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
+              use_local_synchronization=False, group_desc=None, device_id=None,
+              sort_ranks=True):
+    """A process group of some of the processes (given by global rank), with an MPI
+    communicator of its own. Every process must call it, members or not; the others get
+    `GroupMember.NON_GROUP_MEMBER`, on which collectives only warn.
+
+        evens = dist.new_group([0, 2])
+        if dist.get_rank() in (0, 2):
+            dist.all_reduce(t, group=evens)      # sums over ranks 0 and 2 only
+    """
+    default = _default_group()
+    if backend is not None and str(backend).lower() != "mpi":
+        name = str(backend).lower()
+        if name in _TORCH_BACKENDS:
+            raise RuntimeError(f"ember.distributed has no {name!r} backend: it runs on MPI.")
+        raise ValueError(f"Unknown backend type {backend}")
+    if timeout is not None and not isinstance(timeout, timedelta):
+        raise TypeError(f"Expected timeout argument to be of type datetime.timedelta, got "
+                        f"{type(timeout)}")
+    if use_local_synchronization:
+        raise ValueError("MPI backend doesn't support use_local_synchronization=True")
+    world_size = default.size()
+    if ranks is None:
+        ranks = list(range(world_size))
+    else:
+        ranks = sorted(ranks) if sort_ranks else list(ranks)
+        if len(set(ranks)) != len(ranks):
+            raise ValueError(f"ranks list must not contain duplicate entries, got {ranks}")
+        if len(ranks) > world_size:
+            raise ValueError("the new group's world size should be less or equal to the "
+                             "world size set by init_process_group")
+        for rank in ranks:
+            if rank < 0 or rank >= world_size:
+                raise ValueError(f"Rank {rank} is out of range. Valid ranks are 0 to "
+                                 f"{world_size - 1} (world_size={world_size})")
+    # Comm.Create is collective over the default communicator, which is why every process
+    # calls new_group; the processes outside `ranks` get MPI's null communicator back.
+    world_group = default._comm.Get_group()
+    members = world_group.Incl(ranks)
+    comm = default._comm.Create(members)
+    members.Free()
+    world_group.Free()
+    if default.rank() not in ranks:
+        return GroupMember.NON_GROUP_MEMBER
+    pg = ProcessGroup(comm, ranks)
+    _state["subgroups"].append(pg)
+    return pg
+
+
+def new_subgroups_by_enumeration(ranks_per_subgroup_list, timeout=None, backend=None,
+                                 pg_options=None, group_desc=None):
+    """One group per list of ranks (the lists must not overlap); returns (this process's
+    group, all of them).
+
+        mine, groups = dist.new_subgroups_by_enumeration([[0, 2], [1, 3]])
+    """
+    if ranks_per_subgroup_list is None or len(ranks_per_subgroup_list) == 0:
+        raise ValueError("The arg 'ranks_per_subgroup_list' cannot be empty")
+    subgroups, current, owner = [], None, {}
+    for ranks in ranks_per_subgroup_list:
+        subgroup = new_group(ranks=ranks, timeout=timeout, backend=backend,
+                             pg_options=pg_options, group_desc=group_desc)
+        subgroups.append(subgroup)
+        for rank in ranks:
+            if rank in owner:
+                raise ValueError(f"Rank {rank} has appeared in both subgroup {owner[rank]} "
+                                 f"and {ranks}")
+            owner[rank] = ranks
+            if rank == get_rank():
+                current = subgroup
+    return current, subgroups
+
+
+def new_subgroups(group_size=None, group=None, timeout=None, backend=None, pg_options=None,
+                  group_desc=None):
+    """Split `group` (default: all processes) into consecutive groups of `group_size`
+    processes; returns (this process's group, all of them).
+
+        mine, groups = dist.new_subgroups(2)     # 4 processes: [0, 1] and [2, 3]
+    """
+    if group_size is None:
+        raise ValueError("Default group size only takes effect when CUDA is available.If "
+                         "your subgroup using a backend that does not depend on CUDA,please "
+                         "pass in 'group_size' correctly.")
+    if group_size <= 0:
+        raise ValueError(f"The arg 'group_size' ({group_size}) must be positive")
+    world_size = get_world_size(group=group)
+    if world_size < group_size:
+        raise ValueError(f"The arg 'group_size' ({group_size}) must not exceed the world "
+                         f"size ({world_size})")
+    if world_size % group_size != 0:
+        raise ValueError(f"The world size ({world_size}) must be divisible by "
+                         f"'group_size={group_size}'")
+    ranks = get_process_group_ranks(group)
+    return new_subgroups_by_enumeration(
+        [ranks[i:i + group_size] for i in range(0, len(ranks), group_size)], timeout=timeout,
+        backend=backend, pg_options=pg_options, group_desc=group_desc)
 
 
 # -- waiting for a collective ----------------------------------------------------------------
@@ -274,6 +490,7 @@ class Work:
         self._finish = finish
         self._result = list(result)
         self._done = False
+        self._future = None
 
     def wait(self, timeout=None):
         if not self._done:
@@ -293,15 +510,34 @@ class Work:
         self.wait()
         return self._result
 
+    def get_future(self):
+        """A `ember.futures.Future` completed, with the collective's output tensors (a list),
+        once this collective has finished (waiting on the future waits for it).
+
+            fut = dist.all_reduce(t, async_op=True).get_future()
+            total = fut.then(lambda f: f.value()[0]).wait()
+        """
+        if self._future is None:
+            from ..futures import Future
+            self._future = Future()
+            if self._done:
+                self._future.set_result(self._result)
+            else:
+                self._future._waiter = self.wait
+        return self._future
+
     def _complete(self):
         self._done = True
         if self._finish is not None:
             self._finish()
+        if self._future is not None and not self._future.done():
+            self._future.set_result(self._result)
 
 
 def _run(async_op, start, run, finish=None, result=()):
     """Run a collective now (`run`, MPI's blocking call) or start it (`start`, the
-    non-blocking one, returning its requests) and hand back a Work to wait on."""
+    non-blocking one, returning its requests) and hand back a Work to wait on (its future's
+    value: `result`, the output tensors)."""
     if async_op:
         return Work(start(), finish, result)
     run()
@@ -388,10 +624,14 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
         dist.all_reduce(t)               # every rank: tensor([0 + 1 + ... + size-1])
     """
     _check_tensor(tensor, "tensor")
+    if _not_member(_resolve(group)):
+        return _warn_not_in_group("all_reduce")
     comm = _comm(group)
     MPI = _import_mpi()
     array = _array(tensor)
     mpi_op = _mpi_op(MPI, op, array.dtype, "all_reduce")
+    if array.dtype == np.float16:
+        return _all_reduce_half(comm, tensor, array, op, async_op)
 
     def finish():
         if op is _Op.AVG:
@@ -399,16 +639,43 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
         _written(tensor)
 
     return _run(async_op, lambda: [comm.Iallreduce(MPI.IN_PLACE, array, mpi_op)],
-                lambda: comm.Allreduce(MPI.IN_PLACE, array, mpi_op), finish)
+                lambda: comm.Allreduce(MPI.IN_PLACE, array, mpi_op), finish, [tensor])
+
+
+_HALF_REDUCE = {_Op.SUM: np.add, _Op.AVG: np.add, _Op.PRODUCT: np.multiply,
+                _Op.MIN: np.minimum, _Op.MAX: np.maximum}
+
+
+def _all_reduce_half(comm, tensor, array, op, async_op):
+    """float16 has no MPI reduction: gather every rank's values and combine them here, in
+    rank order, in float16 arithmetic (each step rounded to half, as a half-precision sum
+    is), so that every rank computes the same bits."""
+    rows = np.empty((comm.Get_size(),) + array.shape, array.dtype)
+    send = np.ascontiguousarray(array)
+
+    def finish():
+        total = rows[0].copy()
+        for row in rows[1:]:
+            _HALF_REDUCE[op](total, row, out=total)
+        if op is _Op.AVG:
+            total /= np.float16(comm.Get_size())
+        array[...] = total
+        _written(tensor)
+
+    return _run(async_op, lambda: [comm.Iallgather(send, rows)],
+                lambda: comm.Allgather(send, rows), finish, [tensor])
 
 
 def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_dst=None):
     """Combine `tensor` across all ranks with `op` into rank `dst`'s tensor (the others keep
     theirs)."""
+    pg = _resolve(group)
+    dst = _group_rank(pg, dst, group_dst)
     _check_tensor(tensor, "tensor")
-    comm = _comm(group)
+    if _not_member(pg):
+        return _warn_not_in_group("reduce")
+    comm = pg._comm
     MPI = _import_mpi()
-    dst = _pick(dst, group_dst, "dst")
     _check_rank(dst, comm.Get_size(), "destination")
     array = _array(tensor)
     mpi_op = _mpi_op(MPI, op, array.dtype, "reduce")
@@ -423,27 +690,21 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
             _written(tensor)
 
     return _run(async_op, lambda: [comm.Ireduce(send, result, mpi_op, root=dst)],
-                lambda: comm.Reduce(send, result, mpi_op, root=dst), finish)
+                lambda: comm.Reduce(send, result, mpi_op, root=dst), finish, [tensor])
 
 
 def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     """Copy rank `src`'s tensor into every other rank's `tensor`."""
+    pg = _resolve(group)
+    src = _group_rank(pg, src, group_src)
     _check_tensor(tensor, "tensor")
-    comm = _comm(group)
-    src = _pick(src, group_src, "src")
+    if _not_member(pg):
+        return _warn_not_in_group("broadcast")
+    comm = pg._comm
     _check_rank(src, comm.Get_size(), "root")
     array = _array(tensor)
     return _run(async_op, lambda: [comm.Ibcast(array, root=src)],
-                lambda: comm.Bcast(array, root=src), lambda: _written(tensor))
-
-
-def _pick(rank, group_rank, name):
-    """`src=`/`dst=` or PyTorch's newer `group_src=`/`group_dst=` (the same thing here)."""
-    if rank is not None and group_rank is not None:
-        raise ValueError(f"Can not specify both {name} and group_{name}")
-    if rank is None and group_rank is None:
-        raise ValueError(f"Must specify either {name} or group_{name}")
-    return rank if rank is not None else group_rank
+                lambda: comm.Bcast(array, root=src), lambda: _written(tensor), [tensor])
 
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
@@ -451,6 +712,8 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     order) on every rank."""
     _check_tensor_list(tensor_list, "tensor_list")
     _check_tensor(tensor, "tensor")
+    if _not_member(_resolve(group)):
+        return _warn_not_in_group("all_gather")
     comm = _comm(group)
     size = comm.Get_size()
     _check_same_dtype(list(tensor_list) + [tensor])
@@ -470,7 +733,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
         _written(*tensor_list)
 
     return _run(async_op, lambda: [comm.Iallgather(send, received)],
-                lambda: comm.Allgather(send, received), finish)
+                lambda: comm.Allgather(send, received), finish, [tensor_list])
 
 
 def _shape(tensor):
@@ -482,6 +745,8 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     `output_tensor`, whose size is world size times the input's."""
     _check_tensor(output_tensor, "output_tensor")
     _check_tensor(input_tensor, "input_tensor")
+    if _not_member(_resolve(group)):
+        return _warn_not_in_group("all_gather_into_tensor")
     comm = _comm(group)
     _check_same_dtype([output_tensor, input_tensor])
     if output_tensor.numel() != comm.Get_size() * input_tensor.numel():
@@ -489,14 +754,20 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
                          "size")
     send, received = _array(input_tensor), _array(output_tensor)
     return _run(async_op, lambda: [comm.Iallgather(send, received)],
-                lambda: comm.Allgather(send, received), lambda: _written(output_tensor))
+                lambda: comm.Allgather(send, received), lambda: _written(output_tensor),
+                [output_tensor])
 
 
 def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
     """Every rank's `tensor`, gathered into `gather_list` on rank `dst` only."""
     _check_tensor(tensor, "tensor")
-    comm = _comm(group)
-    dst = _pick(dst, group_dst, "dst")
+    if gather_list:
+        _check_tensor_list(gather_list, "gather_list")
+    pg = _resolve(group)
+    if _not_member(pg):
+        return _warn_not_in_group("gather")
+    dst = _group_rank(pg, dst, group_dst)
+    comm = pg._comm
     size = comm.Get_size()
     _check_rank(dst, size, "destination")
     send = _array(tensor)
@@ -525,8 +796,13 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
 def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, group_src=None):
     """Rank `src`'s `scatter_list[i]` into rank i's `tensor`."""
     _check_tensor(tensor, "tensor")
-    comm = _comm(group)
-    src = _pick(src, group_src, "src")
+    if scatter_list:
+        _check_tensor_list(scatter_list, "scatter_list")
+    pg = _resolve(group)
+    src = _group_rank(pg, src, group_src)
+    if _not_member(pg):
+        return _warn_not_in_group("scatter")
+    comm = pg._comm
     size = comm.Get_size()
     _check_rank(src, size, "source")
     received = _array(tensor)
@@ -551,6 +827,8 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     """
     _check_tensor(output, "output")
     _check_tensor_list(input_list, "input_list")
+    if _not_member(_resolve(group)):
+        return _warn_not_in_group("reduce_scatter")
     comm = _comm(group)
     size = comm.Get_size()
     if len(input_list) != size:
@@ -569,6 +847,8 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     rank i the i-th part of the result."""
     _check_tensor(output, "output")
     _check_tensor(input, "input")
+    if _not_member(_resolve(group)):
+        return _warn_not_in_group("reduce_scatter_tensor")
     comm = _comm(group)
     _check_same_dtype([output, input])
     if input.numel() != comm.Get_size() * output.numel():
@@ -591,7 +871,9 @@ def _reduce_scatter(comm, send, output, op, async_op, collective):
 
 
 def barrier(group=None, async_op=False, device_ids=None, timeout=None):
-    """Wait until every rank has reached this call."""
+    """Wait until every rank (of `group`) has reached this call."""
+    if _not_member(_resolve(group)):
+        return _warn_not_in_group("barrier")
     comm = _comm(group)
     return _run(async_op, lambda: [comm.Ibarrier()], comm.Barrier)
 
@@ -606,35 +888,49 @@ def _check_peer(comm, rank, what):
 
 
 def send(tensor, dst=None, group=None, tag=0, group_dst=None):
-    """Send `tensor` to rank `dst` (which must call `recv`)."""
-    isend(tensor, dst, group, tag, group_dst).wait()
+    """Send `tensor` to rank `dst` (a global rank; `group_dst`: a rank within `group`), which
+    must call `recv`."""
+    _group_rank(_resolve(group), dst, group_dst)
+    work = isend(tensor, dst, group, tag, group_dst)
+    if work is not None:
+        work.wait()
 
 
 def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
     """Start sending `tensor` to rank `dst`; the returned Work's `wait()` finishes it."""
+    pg = _resolve(group)
+    dst = _group_rank(pg, dst, group_dst, logged=False)
     _check_tensor(tensor, "tensor")
-    comm = _comm(group)
-    dst = _pick(dst, group_dst, "dst")
+    if _not_member(pg):
+        return _warn_not_in_group("isend")
+    comm = pg._comm
     _check_peer(comm, dst, "destination")
     return Work([comm.Isend(_array(tensor), dest=dst, tag=tag)])
 
 
 def recv(tensor, src=None, group=None, tag=0, group_src=None):
-    """Receive into `tensor` from rank `src` (any rank when None); returns the sender's rank."""
+    """Receive into `tensor` from rank `src` (any rank when None); returns the sender's global
+    rank (-1 on a rank outside `group`)."""
     work = irecv(tensor, src, group, tag, group_src)
+    if work is None:
+        return -1
     work.wait()
-    return work._source
+    return get_global_rank(_resolve(group), work._source)
 
 
 def irecv(tensor, src=None, group=None, tag=0, group_src=None):
-    """Start receiving into `tensor`; after `wait()`, `source_rank()` says who sent it."""
+    """Start receiving into `tensor`; after `wait()`, `source_rank()` says who sent it (its
+    rank within `group`)."""
     _check_tensor(tensor, "tensor")
-    comm = _comm(group)
+    if _not_member(_resolve(group)):
+        return _warn_not_in_group("irecv")
+    pg = _resolve(group)
+    comm = pg._comm
     MPI = _import_mpi()
     if src is None and group_src is None:
         source = MPI.ANY_SOURCE
     else:
-        source = _pick(src, group_src, "src")
+        source = _group_rank(pg, src, group_src)
         _check_peer(comm, source, "source")
     status = MPI.Status()
     work = _ReceiveWork([comm.Irecv(_array(tensor), source=source, tag=tag)], tensor, status)
@@ -665,15 +961,63 @@ class _ReceiveWork(Work):
 
 def broadcast_object_list(object_list, src=None, group=None, device=None, group_src=None):
     """Replace `object_list`'s items, on every rank, with rank `src`'s (any picklable objects)."""
-    comm = _comm(group)
-    src = _pick(src, group_src, "src")
+    pg = _resolve(group)
+    src = _group_rank(pg, src, group_src)
+    if _not_member(pg):
+        return _warn_not_in_group("broadcast_object_list")
+    comm = pg._comm
     _check_rank(src, comm.Get_size(), "root")
     object_list[:] = comm.bcast(list(object_list), root=src)
 
 
 def all_gather_object(object_list, obj, group=None):
     """Every rank's `obj` (any picklable object), into `object_list` in rank order."""
+    if _not_member(_resolve(group)):
+        return _warn_not_in_group("all_gather_object")
     comm = _comm(group)
     if len(object_list) != comm.Get_size():
         raise ValueError("Argument ``object_list`` must have the same size as the world size.")
     object_list[:] = comm.allgather(obj)
+
+
+# -- what a DDP communication hook is given ----------------------------------------------------
+
+class GradBucket:
+    """One bucket of DistributedDataParallel's gradients, as handed to a communication hook
+    (`DistributedDataParallel.register_comm_hook`): `buffer()` is the flat tensor holding its
+    parameters' gradients one after the other, `gradients()` views of it shaped like
+    `parameters()`.
+
+        def hook(state, bucket):
+            fut = ember.futures.Future()
+            fut.set_result(bucket.buffer())        # keep this rank's gradients as they are
+            return fut
+    """
+
+    def __init__(self, index, buffer, gradients, parameters, is_last):
+        self._index, self._buffer = index, buffer
+        self._gradients, self._parameters, self._is_last = gradients, parameters, is_last
+
+    def index(self):
+        """The bucket's position; bucket 0 holds the last parameters, reduced first."""
+        return self._index
+
+    def buffer(self):
+        """The flat 1-D tensor of the bucket's gradients (writing into it changes them)."""
+        return self._buffer
+
+    def gradients(self):
+        """One tensor per parameter, views of `buffer()` shaped like the parameters."""
+        return list(self._gradients)
+
+    def parameters(self):
+        """The bucket's parameters, in the order of their gradients in `buffer()`."""
+        return list(self._parameters)
+
+    def is_last(self):
+        """True for the bucket reduced last in an iteration."""
+        return self._is_last
+
+    def set_buffer(self, buffer):
+        """Replace the bucket's buffer with `buffer`."""
+        self._buffer = buffer

@@ -10,7 +10,12 @@ How the averaging overlaps with backward (as PyTorch's reducer does it):
    and backward goes on computing the next gradients meanwhile.
 4. When backward has finished (a callback queued on the engine), every allreduce is waited
    for and the averages are copied back into the parameters' `.grad`.
+
+With `process_group=dist.new_group(ranks)` the averaging runs over that group only. With a
+communication hook (`register_comm_hook`), step 2 copies the gradients as they are and step 3
+calls the hook with the bucket; the hook's Future gives the reduced buffer.
 """
+import inspect
 import warnings
 from contextlib import contextmanager
 
@@ -20,7 +25,8 @@ from ... import _backend, distributed as dist
 from ..._tensor import Tensor
 from ...autograd import engine, grad_mode
 from ...autograd.graph import AccumulateGrad
-from ...distributed.distributed_c10d import _group, _import_mpi
+from ...distributed.distributed_c10d import GradBucket, _group, _import_mpi
+from ...futures import Future
 from ...ops._util import upload_like
 from ..modules.module import Module
 
@@ -88,10 +94,10 @@ class DistributedDataParallel(Module):
             _check_same_shapes(self.process_group, parameters)
             # every copy starts from rank 0's weights (and buffers)
             for tensor in module.parameters():
-                _broadcast_from_rank0(tensor)
+                _broadcast_from_rank0(tensor, self.process_group)
             if sync_buffers_now:
                 for tensor in module.buffers():
-                    _broadcast_from_rank0(tensor)
+                    _broadcast_from_rank0(tensor, self.process_group)
         self.reducer = _Reducer(parameters, first_cap, cap, self.process_group,
                                 find_unused_parameters)
 
@@ -103,11 +109,42 @@ class DistributedDataParallel(Module):
         self.reducer.check_previous_reduction_finished()
         if self.require_forward_param_sync and self.forward_sync_buffers:
             for buffer in self.module.buffers():
-                _broadcast_from_rank0(buffer)       # e.g. BatchNorm's running statistics
+                # e.g. BatchNorm's running statistics
+                _broadcast_from_rank0(buffer, self.process_group)
         output = self.module(*inputs, **kwargs)
         if grad_mode.enabled and self.require_backward_grad_sync:
             self.reducer.prepare_for_backward(output)
         return output
+
+    def register_comm_hook(self, state, hook):
+        """Reduce each gradient bucket with `hook(state, bucket)` instead of DDP's average:
+        `bucket` is a `dist.GradBucket` holding this rank's (undivided) gradients, and the
+        hook returns an `ember.futures.Future` whose value is the reduced flat buffer.
+
+            from ember.distributed.algorithms.ddp_comm_hooks import default_hooks
+            ddp.register_comm_hook(None, default_hooks.fp16_compress_hook)
+        """
+        self._check_comm_hook(hook)
+        if self.reducer.hook is not None:
+            raise RuntimeError("register_comm_hook or register_builtin_comm_hook can only be "
+                               "called once.")
+        self.reducer.hook, self.reducer.hook_state = hook, state
+
+    @staticmethod
+    def _check_comm_hook(hook):
+        if not callable(hook):
+            raise TypeError("Communication hook must be callable.")
+        signature = inspect.signature(hook)
+        bucket = signature.parameters.get("bucket")
+        if (bucket is not None and bucket.annotation is not inspect.Parameter.empty
+                and bucket.annotation is not GradBucket):
+            raise ValueError("Communication hook: bucket annotation should be "
+                             "dist.GradBucket.")
+        returned = signature.return_annotation
+        if returned is not inspect.Signature.empty and getattr(returned, "__origin__",
+                                                                returned) is not Future:
+            raise ValueError("Communication hook: return annotation should be "
+                             "torch.futures.Future[torch.Tensor].")
 
     @contextmanager
     def no_sync(self):
@@ -126,14 +163,15 @@ class DistributedDataParallel(Module):
             self.require_backward_grad_sync = previous
 
 
-def _broadcast_from_rank0(tensor):
+def _broadcast_from_rank0(tensor, group):
+    """The group's first rank's values into `tensor` on every rank of the group."""
     with grad_mode.no_grad():
         if type(tensor._data) is np.ndarray and tensor._data.flags.c_contiguous:
-            dist.broadcast(tensor, 0)
+            dist.broadcast(tensor, group=group, group_src=0)
         else:
             # a strided view, or a GPU tensor: broadcast a contiguous host copy, copy it back
             values = Tensor._make(np.ascontiguousarray(_on_host(tensor._data)))
-            dist.broadcast(values, 0)
+            dist.broadcast(values, group=group, group_src=0)
             tensor._data[...] = upload_like(tensor._data, values._data)
 
 
@@ -168,6 +206,7 @@ class _Bucket:
         self.buffer = np.zeros(total, self.dtype)
         self.pending = len(indices)                  # gradients not yet arrived
         self.request = None                          # the running allreduce
+        self.future = None                           # or the comm hook's result
 
     def view(self, position, parameter):
         start = self.offsets[position]
@@ -199,8 +238,10 @@ class _Reducer:
 
     def __init__(self, parameters, first_cap, cap, group, find_unused_parameters):
         self.parameters = parameters
+        self.group = group
         self.comm = group._comm
         self.world_size = group.size()
+        self.hook = self.hook_state = None          # set by register_comm_hook
         self.find_unused_parameters = find_unused_parameters
         self.buckets = [_Bucket(indices, parameters)
                         for indices in _assign_buckets(parameters, first_cap, cap)]
@@ -235,7 +276,7 @@ class _Reducer:
         self.ready = [False] * len(self.parameters)
         for bucket in self.buckets:
             bucket.pending = len(bucket.indices)
-            bucket.request = None
+            bucket.request = bucket.future = None
         self.unused = ()
         if self.find_unused_parameters:
             reached = _accumulators_reached_from(output)
@@ -263,6 +304,8 @@ class _Reducer:
         view = bucket.view(position, parameter)
         if parameter._grad is None:
             view.fill(0)
+        elif self.hook is not None:
+            view[...] = _on_host(parameter._grad._data)    # the hook sees the raw gradients
         else:
             # dividing while copying saves a pass: the allreduce's sum is then the average
             np.multiply(_on_host(parameter._grad._data), 1 / self.world_size, out=view,
@@ -273,9 +316,40 @@ class _Reducer:
         while (self.next_bucket < len(self.buckets)
                and self.buckets[self.next_bucket].pending == 0):
             ready = self.buckets[self.next_bucket]
-            ready.request = self.comm.Iallreduce(self.MPI.IN_PLACE, ready.buffer,
-                                                 self.MPI.SUM)
+            if self.hook is not None:
+                ready.future = self._run_hook(self.next_bucket, ready)
+            else:
+                ready.request = self.comm.Iallreduce(self.MPI.IN_PLACE, ready.buffer,
+                                                     self.MPI.SUM)
             self.next_bucket += 1
+
+    def _run_hook(self, index, bucket):
+        buffer = Tensor._make(bucket.buffer)
+        parameters = [self.parameters[i] for i in bucket.indices]
+        gradients = [Tensor._make(bucket.view(position, p))
+                     for position, p in enumerate(parameters)]
+        future = self.hook(self.hook_state, GradBucket(
+            index, buffer, gradients, parameters, index == len(self.buckets) - 1))
+        if not isinstance(future, Future):
+            kind = type(future)
+            name = ("torch.Tensor" if isinstance(future, Tensor)     # PyTorch's name for it
+                    else f"{kind.__module__}.{kind.__qualname__}")
+            raise RuntimeError("DDP communication hook's callback must return a "
+                               f"torch.futures.Future object, but got {name}")
+        return future
+
+    def _take_hook_result(self, bucket):
+        """Wait for the hook's future and put its value (the reduced flat buffer) in the
+        bucket, cast to the bucket's dtype as needed."""
+        value = bucket.future.wait()
+        if not isinstance(value, Tensor):
+            raise RuntimeError(f"Unable to cast {value!r} to Tensor")
+        result = _on_host(value._data)
+        if result is not bucket.buffer:
+            if result.size != bucket.buffer.size:
+                raise RuntimeError(f"The comm hook's result has {result.size} elements, but "
+                                   f"the bucket has {bucket.buffer.size}")
+            np.copyto(bucket.buffer, result.reshape(-1), casting="unsafe")
 
     def finalize(self):
         """End of backward: wait for the allreduces and put the averages into `.grad`."""
@@ -283,6 +357,9 @@ class _Reducer:
         requests = [b.request for b in self.buckets if b.request is not None]
         if requests:
             requests[0].Waitall(requests)
+        for bucket in self.buckets:
+            if bucket.future is not None:
+                self._take_hook_result(bucket)
         if self.next_bucket < len(self.buckets):
             self.unfinished = True    # reported at the next forward, as PyTorch does
             return
