@@ -237,6 +237,18 @@ MODULE_CASES = {
                            (_x(1, 2, 7, 7),)),
     "AvgPool2d-divisor_override": Case(lambda: nn.AvgPool2d(2, divisor_override=3),
                                        (_x(2, 2, 4, 4),)),
+    # (LazyLinear / LazyConv* draw their weights at the first forward, from each device's own
+    # generator, so the two runs differ by design; tests/test_nn_unpool_bag_lazy.py checks
+    # them against PyTorch)
+    "LazyBatchNorm1d": Case(lambda: nn.LazyBatchNorm1d(), (_x(4, 3),)),
+    "LazyInstanceNorm2d": Case(lambda: nn.LazyInstanceNorm2d(affine=True), (_x(2, 3, 4, 4),)),
+    "MaxUnpool1d": Case(lambda: nn.MaxUnpool1d(3, stride=2, padding=1), (_x(2, 3, 9),),
+                        call=lambda m, x: m(*F.max_pool1d(x, 3, 2, 1, return_indices=True))),
+    "MaxUnpool2d-output_size": Case(
+        lambda: nn.MaxUnpool2d(2), (_x(2, 2, 5, 5),),
+        call=lambda m, x: m(*F.max_pool2d(x, 2, return_indices=True), output_size=x.size())),
+    "MaxUnpool3d": Case(lambda: nn.MaxUnpool3d(2), (_x(1, 2, 4, 4, 4),),
+                        call=lambda m, x: m(*F.max_pool3d(x, 2, return_indices=True))),
     "MaxPool3d": Case(lambda: nn.MaxPool3d(3, stride=2, padding=1, ceil_mode=True,
                                            return_indices=True), (_x(2, 2, 5, 4, 6),)),
     "AvgPool3d": Case(lambda: nn.AvgPool3d(3, stride=2, padding=1, count_include_pad=False),
@@ -362,6 +374,16 @@ MODULE_CASES = {
     "Embedding-from_pretrained": Case(
         lambda: nn.Embedding.from_pretrained(ember.arange(12.0).reshape(4, 3), freeze=False),
         (_idx(4, 3),)),
+    "EmbeddingBag-sum-offsets": Case(lambda: nn.EmbeddingBag(10, 3, mode="sum"),
+                                     (_const(lambda: ember.tensor([1, 2, 4, 5, 4, 3, 1])),
+                                      _const(lambda: ember.tensor([0, 2, 2, 5])))),
+    "EmbeddingBag-mean-2d-padding": Case(lambda: nn.EmbeddingBag(6, 3, padding_idx=0),
+                                         (_const(lambda: ember.tensor([[0, 2, 2], [5, 0, 1]])),)),
+    "EmbeddingBag-max": Case(lambda: nn.EmbeddingBag(6, 4, mode="max"), (_idx(6, 3, 4),)),
+    "EmbeddingBag-per_sample_weights": Case(
+        lambda: nn.EmbeddingBag(6, 3, mode="sum", include_last_offset=True),
+        (_const(lambda: ember.tensor([1, 2, 4, 5, 4])), _const(lambda: ember.tensor([0, 2, 5])),
+         _x(5))),
     "F.one_hot": Case(lambda: _Fn(lambda i: F.one_hot(i, 5)), (_idx(5, 2, 3),)),
     "F.one_hot-inferred": Case(lambda: _Fn(lambda i: F.one_hot(i)), (_idx(4, 6),)),
 

@@ -635,6 +635,11 @@ CASES = {
         [_u((1, 2, 5, 4))]),
     "nn_max_pool3d": (lambda T, x: T.nn.functional.max_pool3d(x, 3, 2, 1, ceil_mode=True) ** 2,
                       [_u((1, 2, 4, 5, 3))]),
+    "nn_max_unpool2d": (lambda T, x: T.nn.functional.max_unpool2d(
+        *T.nn.functional.max_pool2d(x, 2, return_indices=True), 2, output_size=(5, 4)) ** 2,
+        [_u((1, 2, 4, 4))]),
+    "nn_max_unpool3d": (lambda T, x: T.nn.functional.max_unpool3d(
+        *T.nn.functional.max_pool3d(x, 2, return_indices=True), 2) ** 2, [_u((2, 4, 2, 4))]),
     "nn_avg_pool3d": (lambda T, x: T.nn.functional.avg_pool3d(
         x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [_u((1, 2, 4, 5, 3))]),
     "nn_adaptive_avg_pool3d": (lambda T, x: T.nn.functional.adaptive_avg_pool3d(
@@ -1012,6 +1017,10 @@ NOT_GRADCHECKED = {
     # PyTorch defines no second derivative of hardsigmoid (its gradient's node is
     # NotImplemented, so gradgradcheck raises); tests/test_nn_activations_more.py checks it
     "HardsigmoidBackward0",
+    # PyTorch defines no derivative of embedding_bag's backward (EmbeddingBagBackwardBackward0
+    # only refuses): first derivatives are gradchecked in tests/test_nn_unpool_bag_lazy.py
+    "EmbeddingBagBackward0",
+    "EmbeddingBagBackwardBackward0",
 }
 
 

@@ -1093,3 +1093,7 @@ from .modules.upsampling import (interpolate, upsample, upsample_bilinear,  # no
                                  upsample_nearest)
 __all__ += ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
             "pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
+from .modules.pooling import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: E402,F401
+__all__ += ["max_unpool1d", "max_unpool2d", "max_unpool3d"]
+from .modules.sparse import embedding_bag  # noqa: E402,F401
+__all__ += ["embedding_bag"]

@@ -1277,3 +1277,234 @@ def prelu(input, weight):
 # Tensor methods (bound by _methods.py).
 METHODS = {"softmax": softmax, "log_softmax": log_softmax, "hardshrink": hardshrink,
            "prelu": prelu}
+
+
+# -- embedding bags -------------------------------------------------------------------------------
+#
+# `embedding_bag` reduces the looked-up rows of each bag (a run of `indices` starting at an
+# offset) by sum, mean or max, in one pass, like PyTorch's CPU kernel: a bag's rows are added
+# in order (with per-sample weights, as fused multiply-adds `w * row + acc`), a mean divides
+# the sum by the bag's size, a max keeps the first largest value of each column; rows at
+# `padding_idx` are skipped (and not counted). Empty bags give zeros.
+#
+# The gradient for the table is PyTorch's `_embedding_bag_backward`: for sum and mean it walks
+# the indices in the order of PyTorch's (unstable) sort of them (ember's `sort` reproduces it)
+# and adds `scale * grad[bag]` into the row with a fused multiply-add; `scale` is worked out in
+# double, as there: the per-sample weight, divided by the index's count (scale_grad_by_freq;
+# PyTorch looks the count up by the position of the index's group in the sorted indices, and
+# so does ember) and by the bag's size (mean). PyTorch has no derivative of that backward: its
+# node, `EmbeddingBagBackwardBackward0`, refuses.
+
+from .._fma import fma32, fma64  # noqa: E402 (this section was appended)
+from ._util import upload_like  # noqa: E402
+
+
+class EmbeddingBagBackward0(Node):
+    def apply(self, grad):
+        s = self.spec
+        g_weight = (_embedding_bag_weight_backward(grad, s)
+                    if self.needs_grad(0) else None)
+        if len(self.next_functions) < 2:
+            return (g_weight,)
+        g_psw = (_embedding_bag_psw_backward(grad, s) if self.needs_grad(1) else None)
+        return g_weight, g_psw
+
+
+class EmbeddingBagBackwardBackward0(Node):
+    def apply(self, grad):
+        raise RuntimeError("the derivative for '_embedding_bag_backward' is not implemented.")
+
+
+def _host(a):
+    return _backend.of(a).to_host(a)
+
+
+class _BagSpec:
+    """What the backward needs: the flat indices, each one's bag, the bag sizes, the mode."""
+
+
+def _bag_positions(offsets, n, include_last_offset):
+    """Each bag's [start, end) in the flat indices."""
+    starts = offsets[:-1] if include_last_offset else offsets
+    ends = (offsets[1:] if include_last_offset
+            else np.concatenate([offsets[1:], np.array([n], np.int64)]))
+    return starts.astype(np.int64), ends.astype(np.int64)
+
+
+def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0,
+                  per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """Reduce the rows of `weight` picked by each bag of the 1-d `indices` (bag b starts at
+    `offsets[b]`) by sum (mode 0), mean (1) or max (2).
+
+    >>> import ember
+    >>> from ember.ops.nn_ops import embedding_bag
+    >>> w = ember.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    >>> embedding_bag(w, ember.tensor([0, 1, 2]), ember.tensor([0, 2]))
+    tensor([[4., 6.],
+            [5., 6.]])
+    """
+    for t in (indices, offsets):
+        if t._data.dtype not in (np.int64, np.int32):
+            raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
+                               "following scalar types: Long, Int; but got "
+                               f"{t.type()} instead (while checking arguments for "
+                               "embedding_bag)")
+    w = weight._data
+    if w.dtype.kind != "f":
+        raise RuntimeError("Expected tensor for argument #1 'weight' to have one of the "
+                           "following scalar types: Half, BFloat16, Float, Double; but got "
+                           f"{weight.type()} instead (while checking arguments for "
+                           "embedding_bag)")
+    if per_sample_weights is not None and per_sample_weights._data.dtype != w.dtype:
+        raise RuntimeError("Expected tensor for argument #1 'weight' to have the same type as "
+                           "tensor for argument #1 'per_sample_weights'; but type "
+                           f"{weight.type()} does not equal "
+                           f"{per_sample_weights.type()} (while checking arguments for "
+                           "embedding_bag)")
+    num = w.shape[0]
+    if padding_idx is None:
+        padding_idx = -1
+    elif not -num <= padding_idx < num:
+        raise RuntimeError("padding_idx must be within the number of embeddings, "
+                           f"{-num} through {num - 1}, but got {padding_idx}")
+    elif padding_idx < 0:
+        padding_idx += num
+    idx = _host(indices._data).reshape(-1).astype(np.int64)
+    off = _host(offsets._data).reshape(-1).astype(np.int64)
+    n = idx.size
+    if off.size and off[0] != 0:
+        raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
+                           f"has to start from position 0. However, got {off[0]}")
+    if off.size and off[-1] > n:
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but got "
+                           f"offsets[-1] of {off[-1]}")
+    bad = np.nonzero((idx < 0) | (idx >= num))[0]
+    if bad.size and mode == 2:
+        raise RuntimeError("embedding_bag: Expected idx >= 0 && idx < num_embeddings but found "
+                           f"idx to be {idx[bad[0]]}")
+    if bad.size:
+        raise RuntimeError(f"Index {bad[0]} of input takes value {idx[bad[0]]} which is not in "
+                           f"the valid range [0, {num})")
+    if np.any(np.diff(off) < 0):
+        raise RuntimeError("Expected i < index_size to be true, but got false.  (Could this "
+                           "error message be improved?  If so, please report an enhancement "
+                           "request to PyTorch.)")
+    starts, ends = _bag_positions(off, n, include_last_offset)
+    bags = starts.size
+    sizes = ends - starts
+    bag_of = np.repeat(np.arange(bags), sizes)
+    pos = (np.arange(bag_of.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+           if bags else bag_of)                         # each sample's place in its bag
+    flat = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)]) if bags \
+        else np.zeros(0, np.int64)
+    keep = idx[flat] != padding_idx
+    counted = np.bincount(bag_of[keep], minlength=bags)        # the sizes without padding
+    cdt = np.dtype(np.float32) if w.dtype == _HALF else w.dtype
+    xp = _backend.xp(w)
+    dim = w.shape[1]
+    out = xp.zeros((bags, dim), cdt)
+    max_idx = np.full((bags, dim), -1, np.int64) if mode == 2 else None
+    psw = (per_sample_weights._data.reshape(-1).astype(cdt)
+           if per_sample_weights is not None else None)
+    # one step per position inside a bag: every bag long enough takes its next row at once
+    for k in range(int(sizes.max()) if bags else 0):
+        sel = (pos == k) & keep
+        b, i = bag_of[sel], flat[sel]
+        if not b.size:
+            continue
+        rows = w[upload_like(w, idx[i])].astype(cdt)
+        bd = upload_like(w, b)
+        if mode == 2:
+            cur = out[bd]
+            take = (max_idx[b] == -1) | _host(rows > cur)
+            out[bd] = xp.where(upload_like(w, take), rows, cur)
+            max_idx[b] = np.where(take, idx[i][:, None], max_idx[b])
+        elif psw is not None and padding_idx >= 0:
+            # (PyTorch's kernel for a table with a padding row rounds the product first)
+            out[bd] = out[bd] + psw[upload_like(w, i)][:, None] * rows
+        elif psw is not None:
+            fused = fma32 if cdt == np.float32 else fma64
+            out[bd] = fused(psw[upload_like(w, i)][:, None].astype(cdt), rows, out[bd])
+        else:
+            out[bd] = out[bd] + rows
+    if mode == 1:
+        nz = counted > 0
+        out[upload_like(w, nz)] = out[upload_like(w, nz)] / upload_like(
+            w, counted[nz].astype(cdt))[:, None]
+    result = Tensor._make(out.astype(w.dtype) if out.dtype != w.dtype else out)
+    inputs = (weight,) if per_sample_weights is None else (weight, per_sample_weights)
+    if _recording(*inputs):
+        s = _BagSpec()
+        s.idx, s.flat, s.bag_of, s.keep, s.counted = idx, flat, bag_of, keep, counted
+        s.mode, s.scale_grad_by_freq, s.padding_idx, s.max_idx = (mode, scale_grad_by_freq,
+                                                                    padding_idx, max_idx)
+        s.weight = weight.detach()
+        s.psw = per_sample_weights.detach() if per_sample_weights is not None else None
+        node = EmbeddingBagBackward0(*inputs)
+        node.spec = s
+        _attach(result, node)
+    return result
+
+
+def _embedding_bag_weight_backward(grad, s):
+    from .reduction import sort
+    g = grad._data
+    w = s.weight._data
+    num, dim = w.shape
+    cdt = np.dtype(np.float32) if g.dtype == _HALF else g.dtype
+    xp = _backend.xp(g)
+    gw = xp.zeros((num, dim), cdt)
+    if s.mode == 2:
+        rows = s.max_idx.reshape(-1)
+        cols = np.tile(np.arange(dim), s.max_idx.shape[0])
+        ok = rows >= 0
+        flat_g = g.reshape(-1).astype(cdt)[upload_like(g, np.nonzero(ok)[0])]
+        _backend.of(gw).scatter_add(gw, (upload_like(g, rows[ok]), upload_like(g, cols[ok])),
+                                    flat_g)
+    else:
+        # the samples in the order of PyTorch's sort of the indices (by position in `flat`)
+        order_idx = s.idx[s.flat]
+        perm = _host(sort(Tensor._make(order_idx))[1]._data)
+        sorted_idx = order_idx[perm]
+        group = np.concatenate([[0], np.cumsum(sorted_idx[1:] != sorted_idx[:-1])]) \
+            if perm.size else perm
+        first = np.concatenate([[0], np.nonzero(sorted_idx[1:] != sorted_idx[:-1])[0] + 1]) \
+            if perm.size else perm
+        rank = np.arange(perm.size) - first[group] if perm.size else perm
+        scale = np.ones(perm.size, np.float64)
+        if s.psw is not None:
+            scale = _host(s.psw._data).reshape(-1).astype(np.float64)[perm]
+        if s.scale_grad_by_freq:
+            counts = np.bincount(order_idx, minlength=num)
+            scale = scale / counts[sorted_idx[group]]       # PyTorch's lookup (see above)
+        bag = s.bag_of[perm]
+        if s.mode == 1:
+            size = s.counted[bag]
+            scale = np.where(size > 0, scale / np.maximum(size, 1), scale)
+        scale = scale.astype(cdt)
+        live = sorted_idx != s.padding_idx
+        fused = fma32 if cdt == np.float32 else fma64
+        for k in range(int(rank.max()) + 1 if perm.size else 0):
+            sel = (rank == k) & live
+            if not sel.any():
+                continue
+            r = upload_like(g, sorted_idx[sel])
+            gw[r] = fused(upload_like(g, scale[sel])[:, None], g[upload_like(g, bag[sel])]
+                          .astype(cdt), gw[r])
+    result = Tensor._make(gw.astype(g.dtype) if gw.dtype != g.dtype else gw)
+    if _recording(grad):
+        _attach(result, EmbeddingBagBackwardBackward0(grad))
+    return result
+
+
+def _embedding_bag_psw_backward(grad, s):
+    from .pointwise import _not_differentiable
+    g = grad._data
+    w = s.weight._data
+    out = _backend.xp(g).zeros(s.idx.size, g.dtype)
+    live = s.keep
+    pos = s.flat[live]
+    rows = w[upload_like(w, s.idx[pos])]
+    out[upload_like(g, pos)] = (g[upload_like(g, s.bag_of[live])] * rows).sum(-1)
+    result = Tensor._make(out.reshape(s.psw.shape))
+    return _not_differentiable(result, "_embedding_bag_per_sample_weights_backward", grad)

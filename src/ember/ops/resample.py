@@ -638,3 +638,81 @@ def channel_shuffle(input, groups):
         node.groups = g
         _attach(result, node)
     return result
+
+
+# -- max unpooling ------------------------------------------------------------------------------
+#
+# `max_unpool2d` / `max_unpool3d` put every input value at the flat position its index names
+# in an output plane (H*W) or volume (D*H*W) of zeros: the inverse of max pooling with
+# indices. Nothing is added up, so values are exact; the gradient reads the output gradient
+# back at those positions, written (as PyTorch writes it) as flatten -> gather -> view, so the
+# double-backward graph shows PyTorch's nodes.
+
+
+class MaxUnpool2DBackward0(Node):
+    def apply(self, grad):
+        return (_max_unpool_grad(grad, self.indices, 2),)
+
+
+class MaxUnpool3DBackward0(Node):
+    def apply(self, grad):
+        return (_max_unpool_grad(grad, self.indices, 3),)
+
+
+def _max_unpool_grad(grad, indices, dims):
+    return grad.flatten(-dims).gather(-1, indices.flatten(-dims)).view(tuple(indices.shape))
+
+
+def max_unpool(input, indices, output_size, dims, stride=None):
+    """Scatter `input` into zeros of spatial size `output_size` (2 or 3 ints) at the flat
+    per-plane positions `indices` (as max pooling with indices returns them).
+
+    >>> import ember
+    >>> from ember.ops.resample import max_unpool
+    >>> max_unpool(ember.tensor([[[[5.0]]]]), ember.tensor([[[[3]]]]), (2, 2), 2)
+    tensor([[[[0., 0.],
+              [0., 5.]]]])
+    """
+    name = f"max_unpooling{dims}d"
+    if indices.dtype.scalar_name != "Long":
+        raise RuntimeError("elements in indices should be type int64" + (
+            f" but got: {indices.dtype.scalar_name}" if dims == 2 else ""))
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
+                           f"({_fmt(input.shape)}) but got indices tensor with shape: "
+                           f"{_fmt(indices.shape)}")
+    if input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Input to {name} should be a {dims + 1}d or {dims + 2}d Tensor, "
+                           f"but got a tensor with {input.dim()} dimensions.")
+    for d in range(1, input.dim()) if input.dim() == dims + 2 else range(input.dim()):
+        if input.shape[d] == 0:
+            raise RuntimeError(f"{name}_forward_out_cpu(): Expected input to have non-zero "
+                               "size for non-batch dimensions, but got "
+                               f"{_fmt(input.shape)} with dimension {d} being empty.")
+    if dims == 3 and stride is not None and any(s <= 0 for s in stride):
+        raise RuntimeError("strides should be greater than zero, but got stride: "
+                           f"{_fmt(stride)}")
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise NotImplementedError(f'"max_unpool{dims}d" not implemented for '
+                                  f"'{input.dtype.scalar_name}'")
+    out_sizes = tuple(int(s) for s in output_size)
+    plane = math.prod(out_sizes)
+    x, idx = input._data, indices._data
+    lead = x.shape[:x.ndim - dims]
+    flat_x = x.reshape(math.prod(lead), math.prod(x.shape[len(lead):]))
+    flat_i = idx.reshape(flat_x.shape)
+    if flat_i.size:
+        bad = (flat_i < 0) | (flat_i >= plane)
+        if bad.any():
+            first = flat_i.reshape(-1)[int(np.argmax(bad.reshape(-1)))]
+            raise RuntimeError(f"Found an invalid max index: {int(first)} (output volumes are "
+                               f"of size {'x'.join(map(str, out_sizes))})")
+    out = _xp(x).zeros((flat_x.shape[0], plane), x.dtype)
+    # a plain assignment: a repeated index (overlapping windows) holds the same value
+    out[_xp(x).arange(flat_x.shape[0])[:, None], flat_i] = flat_x
+    result = _wrap(out.reshape(lead + out_sizes))
+    if _recording(input):
+        node = (MaxUnpool2DBackward0 if dims == 2 else MaxUnpool3DBackward0)(input)
+        node.indices = indices.detach()
+        _attach(result, node)
+    return result

@@ -661,3 +661,153 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
 
     def forward(self, input):
         return adaptive_avg_pool3d(input, self.output_size)
+
+
+# -- max unpooling ---------------------------------------------------------------------------------
+#
+# The partial inverse of max pooling: each pooled value goes back to the position its index
+# names, zeros elsewhere. The math is in `ember/ops/resample.py` (`max_unpool`); the 1-d form
+# runs the 2-d op on a width-1 image, as PyTorch does (so its graph ends in SqueezeBackward1).
+
+from ...ops import resample  # noqa: E402 (this section was appended)
+from .conv import _pair, _triple  # noqa: E402
+
+__all__ += ["MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "max_unpool1d", "max_unpool2d",
+            "max_unpool3d"]
+
+
+def _unpool_output_size(input, kernel_size, stride, padding, output_size):
+    """The spatial output size: the default inverse of the pooling arithmetic, or the
+    requested `output_size` (its last dims), which must lie within a stride of it."""
+    input_size = input.size()
+    default_size = []
+    for d in range(len(kernel_size)):
+        default_size.append((input_size[-len(kernel_size) + d] - 1) * stride[d]
+                            + kernel_size[d] - 2 * padding[d])
+    if output_size is None:
+        ret = default_size
+    else:
+        if len(output_size) == len(kernel_size) + 2:
+            output_size = output_size[2:]
+        if len(output_size) != len(kernel_size):
+            raise ValueError(f"output_size should be a sequence containing {len(kernel_size)} "
+                             f"or {len(kernel_size) + 2} elements, but it has a length of "
+                             f"'{len(output_size)}'")
+        for d in range(len(kernel_size)):
+            min_size = default_size[d] - stride[d]
+            max_size = default_size[d] + stride[d]
+            if not (min_size < output_size[d] < max_size):
+                raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be '
+                                 f"between {min_size} and {max_size})")
+        ret = output_size
+    for d in range(len(kernel_size)):
+        if ret[d] < 0:
+            raise ValueError("max_unpooling: output_size must contain non-negative spatial "
+                             f"dimensions, but got output_size[{d}]={ret[d]}")
+    return [int(s) for s in ret]
+
+
+def _unpool_args(parse, kernel_size, stride, padding):
+    kernel = parse(kernel_size)
+    return kernel, (parse(stride) if stride is not None else kernel), parse(padding)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of `max_pool1d`: values back at their indices, zeros elsewhere.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> out, idx = F.max_pool1d(ember.tensor([[[1., 3., 2., 0.]]]), 2, return_indices=True)
+    >>> F.max_unpool1d(out, idx, 2)
+    tensor([[[0., 3., 2., 0.]]])
+    """
+    kernel, stride, padding = _unpool_args(_single, kernel_size, stride, padding)
+    size = _unpool_output_size(input, kernel, stride, padding, output_size)
+    return resample.max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), size + [1],
+                               2).squeeze(-1)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of `max_pool2d`: values back at their indices, zeros elsewhere.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> out, idx = F.max_pool2d(ember.arange(4.0).view(1, 1, 2, 2), 2, return_indices=True)
+    >>> F.max_unpool2d(out, idx, 2)
+    tensor([[[[0., 0.],
+              [0., 3.]]]])
+    """
+    kernel, stride, padding = _unpool_args(_pair, kernel_size, stride, padding)
+    size = _unpool_output_size(input, kernel, stride, padding, output_size)
+    return resample.max_unpool(input, indices, size, 2)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of `max_pool3d`: values back at their indices, zeros elsewhere.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> out, idx = F.max_pool3d(ember.arange(8.0).view(1, 1, 2, 2, 2), 2,
+    ...                         return_indices=True)
+    >>> F.max_unpool3d(out, idx, 2).flatten()
+    tensor([0., 0., 0., 0., 0., 0., 0., 7.])
+    """
+    kernel, stride, padding = _unpool_args(_triple, kernel_size, stride, padding)
+    size = _unpool_output_size(input, kernel, stride, padding, output_size)
+    return resample.max_unpool(input, indices, size, 3, stride)
+
+
+class _MaxUnpoolNd(Module):
+    _parse = staticmethod(_single)
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = self._parse(kernel_size)
+        self.stride = self._parse(stride if stride is not None else kernel_size)
+        self.padding = self._parse(padding)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Undoes `MaxPool1d(return_indices=True)`: `unpool(output, indices)`.
+
+    >>> from ember import nn
+    >>> nn.MaxUnpool1d(2)
+    MaxUnpool1d(kernel_size=(2,), stride=(2,), padding=(0,))
+    """
+
+    def forward(self, input, indices, output_size=None):
+        return max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding,
+                            output_size)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Undoes `MaxPool2d(return_indices=True)`: `unpool(output, indices)`.
+
+    >>> from ember import nn
+    >>> nn.MaxUnpool2d(2)
+    MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))
+    """
+
+    _parse = staticmethod(_pair)
+
+    def forward(self, input, indices, output_size=None):
+        return max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
+                            output_size)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Undoes `MaxPool3d(return_indices=True)`: `unpool(output, indices)`.
+
+    >>> from ember import nn
+    >>> nn.MaxUnpool3d(2)
+    MaxUnpool3d(kernel_size=(2, 2, 2), stride=(2, 2, 2), padding=(0, 0, 0))
+    """
+
+    _parse = staticmethod(_triple)
+
+    def forward(self, input, indices, output_size=None):
+        return max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
+                            output_size)
