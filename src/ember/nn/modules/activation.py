@@ -142,8 +142,8 @@ class SiLU(Module):
         return "inplace=True" if self.inplace else ""
 
 
-class ELU(Module):
-    """`x` where `x > 0`, else `alpha * (exp(x) - 1)`."""
+class _AlphaActivation(Module):
+    """ELU and CELU: an `alpha` and `inplace`; `_function` is the functional form."""
 
     __constants__ = ["alpha", "inplace"]
 
@@ -153,11 +153,17 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.elu(input, self.alpha, self.inplace)
+        return type(self)._function(input, self.alpha, self.inplace)
 
     def extra_repr(self):
         inplace_str = ", inplace=True" if self.inplace else ""
         return f"alpha={self.alpha}{inplace_str}"
+
+
+class ELU(_AlphaActivation):
+    """`x` where `x > 0`, else `alpha * (exp(x) - 1)`."""
+
+    _function = staticmethod(F.elu)
 
 
 class GELU(Module):
@@ -324,22 +330,10 @@ class SELU(_InplaceOnly):
         return F.selu(input, self.inplace)
 
 
-class CELU(Module):
+class CELU(_AlphaActivation):
     """`max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`."""
 
-    __constants__ = ["alpha", "inplace"]
-
-    def __init__(self, alpha=1.0, inplace=False):
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.celu(input, self.alpha, self.inplace)
-
-    def extra_repr(self):
-        inplace_str = ", inplace=True" if self.inplace else ""
-        return f"alpha={self.alpha}{inplace_str}"
+    _function = staticmethod(F.celu)
 
 
 class Mish(_InplaceOnly):

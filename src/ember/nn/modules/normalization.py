@@ -79,27 +79,31 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     >>> F.layer_norm(ember.tensor([[1.0, 3.0]]), (2,))
     tensor([[-1.0000,  1.0000]])
     """
+    normalized_shape = _checked_normalized_shape(input, normalized_shape, weight, bias, "*, ")
+    return conv_ops.layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def _checked_normalized_shape(input, normalized_shape, weight, bias, star):
+    """`normalized_shape` as a tuple, after PyTorch's checks of it, of the weight and bias
+    shapes and of the input's trailing dims (layer_norm's message says `[*, 3]`, rms_norm's
+    `[*3]`: `star`)."""
     if isinstance(normalized_shape, numbers.Integral):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(int(s) for s in normalized_shape)
-    ns = list(normalized_shape)
-    if not ns:
+    listed = ", ".join(map(str, normalized_shape))
+    if not normalized_shape:
         raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
                            "containing at least one element, but got normalized_shape = []")
-    if weight is not None and tuple(weight.shape) != normalized_shape:
-        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
-                           f"weight of shape {_shape(weight)} and normalized_shape = "
-                           f"[{', '.join(map(str, ns))}]")
-    if bias is not None and tuple(bias.shape) != normalized_shape:
-        raise RuntimeError(f"Expected bias to be of same shape as normalized_shape, but got "
-                           f"bias of shape {_shape(bias)} and normalized_shape = "
-                           f"[{', '.join(map(str, ns))}]")
-    shape = tuple(input.shape)
-    if len(shape) < len(ns) or shape[len(shape) - len(ns):] != normalized_shape:
-        raise RuntimeError(f"Given normalized_shape=[{', '.join(map(str, ns))}], expected input "
-                           f"with shape [*, {', '.join(map(str, ns))}], but got input of size"
-                           f"{_shape(input)}")
-    return conv_ops.layer_norm(input, normalized_shape, weight, bias, eps)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {_shape(t)} and normalized_shape = "
+                               f"[{listed}]")
+    shape, n = tuple(input.shape), len(normalized_shape)
+    if len(shape) < n or shape[len(shape) - n:] != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape=[{listed}], expected input with shape "
+                           f"[{star}{listed}], but got input of size{_shape(input)}")
+    return normalized_shape
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
@@ -416,23 +420,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     """
     from ... import _dtype
     from ...ops import activation_ops
-    if isinstance(normalized_shape, numbers.Integral):
-        normalized_shape = (normalized_shape,)
-    normalized_shape = tuple(int(s) for s in normalized_shape)
-    ns = list(normalized_shape)
-    if not ns:
-        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
-                           "containing at least one element, but got normalized_shape = []")
-    if weight is not None and tuple(weight.shape) != normalized_shape:
-        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
-                           f"weight of shape {_shape(weight)} and normalized_shape = "
-                           f"[{', '.join(map(str, ns))}]")
-    shape = tuple(input.shape)
-    if len(shape) < len(ns) or shape[len(shape) - len(ns):] != normalized_shape:
-        raise RuntimeError(f"Given normalized_shape=[{', '.join(map(str, ns))}], expected input "
-                           f"with shape [*{', '.join(map(str, ns))}], but got input of size"
-                           f"{_shape(input)}")
-    dims = list(range(input.dim() - len(ns), input.dim()))
+    normalized_shape = _checked_normalized_shape(input, normalized_shape, weight, None, "*")
+    dims = list(range(input.dim() - len(normalized_shape), input.dim()))
     # float16 is computed in float32, as PyTorch does
     opmath = _dtype.float32 if input.dtype == _dtype.float16 else input.dtype
     upcast = input.to(opmath)
