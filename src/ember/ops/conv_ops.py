@@ -1029,40 +1029,67 @@ def adaptive_max_pool2d_kernel(x, out):
     return contiguous(values), (rows * x.shape[-1] + cols).astype(np.int64)
 
 
+# adaptive max pooling over the last 2 or 3 dims: one implementation, the kernels and
+# PyTorch's node names by the number of pooled dims
 class AdaptiveMaxPool2DBackward0(Node):
     def apply(self, grad):
         x, = self.saved
-        return (adaptive_max_pool2d_backward(grad, x, self.indices),)
+        return (_adaptive_max_pool_backward(grad, x, self.indices, self.nd),)
 
 
 class AdaptiveMaxPool2DBackwardBackward0(Node):
     def apply(self, gg):            # pick gg at the maxima again
-        picked = _gather_at(gg, self.indices, self.out_shape)
+        picked = _gather_at(gg, self.indices, self.out_shape, self.nd)
         return picked, (Tensor._make(_xp(gg._data).zeros(self.in_shape, gg._data.dtype))
                         if self.needs_grad(1) else None)
 
 
-def adaptive_max_pool2d_backward(grad, input, indices):
+class AdaptiveMaxPool3DBackward0(AdaptiveMaxPool2DBackward0):
+    pass
+
+
+class AdaptiveMaxPool3DBackwardBackward0(AdaptiveMaxPool2DBackwardBackward0):
+    pass
+
+
+_ADAPTIVE_MAX = {   # pooled dims: (kernel, node, node of the backward)
+    2: (lambda x, out: adaptive_max_pool2d_kernel(x, out),
+        AdaptiveMaxPool2DBackward0, AdaptiveMaxPool2DBackwardBackward0),
+    3: (lambda x, out: adaptive_max_pool3d_kernel(x, out),
+        AdaptiveMaxPool3DBackward0, AdaptiveMaxPool3DBackwardBackward0),
+}
+
+
+def _adaptive_max_pool_backward(grad, input, indices, nd):
     g = grad._data
-    result = _wrap(_scatter_max_grad(_compute(g), indices, input._data.shape), g.dtype)
+    result = _wrap(_scatter_max_grad(_compute(g), indices, input._data.shape, nd), g.dtype)
     if _recording(grad, input):
-        node = AdaptiveMaxPool2DBackwardBackward0(grad, input)
+        node = _ADAPTIVE_MAX[nd][2](grad, input)
         node.indices, node.out_shape, node.in_shape = indices, g.shape, input._data.shape
+        node.nd = nd
         _attach(result, node)
     return result
 
 
-def adaptive_max_pool2d(input, output_size):
-    """Max pooling into a fixed output size: `(output, indices)`."""
+def _adaptive_max_pool(input, output_size):
+    """Max pooling of the last len(output_size) dims into that size: `(output, indices)`
+    (indices flat in each pooled plane or volume)."""
     x = input._data
-    values, indices = adaptive_max_pool2d_kernel(_compute(x), tuple(output_size))
+    out = tuple(output_size)
+    kernel, node_cls, _ = _ADAPTIVE_MAX[len(out)]
+    values, indices = kernel(_compute(x), out)
     result = _wrap(values, x.dtype)
     if _recording(input):
-        node = AdaptiveMaxPool2DBackward0(input)
-        node.indices = indices
+        node = node_cls(input)
+        node.indices, node.nd = indices, len(out)
         node.save_for_backward(input)
         _attach(result, node)
     return result, Tensor._make(indices)
+
+
+def adaptive_max_pool2d(input, output_size):
+    """Max pooling of the last 2 dims into a fixed output size: `(output, indices)`."""
+    return _adaptive_max_pool(input, output_size)
 
 
 # 3-d adaptive pooling: the windows per dimension as in 2-d; the loops over a window run
@@ -1146,40 +1173,10 @@ def adaptive_max_pool3d_kernel(x, out):
     return contiguous(values), flat.astype(np.int64)
 
 
-class AdaptiveMaxPool3DBackward0(Node):
-    def apply(self, grad):
-        x, = self.saved
-        return (adaptive_max_pool3d_backward(grad, x, self.indices),)
-
-
-class AdaptiveMaxPool3DBackwardBackward0(Node):
-    def apply(self, gg):            # pick gg at the maxima again
-        picked = _gather_at(gg, self.indices, self.out_shape, 3)
-        return picked, (Tensor._make(_xp(gg._data).zeros(self.in_shape, gg._data.dtype))
-                        if self.needs_grad(1) else None)
-
-
-def adaptive_max_pool3d_backward(grad, input, indices):
-    g = grad._data
-    result = _wrap(_scatter_max_grad(_compute(g), indices, input._data.shape, 3), g.dtype)
-    if _recording(grad, input):
-        node = AdaptiveMaxPool3DBackwardBackward0(grad, input)
-        node.indices, node.out_shape, node.in_shape = indices, g.shape, input._data.shape
-        _attach(result, node)
-    return result
-
-
 def adaptive_max_pool3d(input, output_size):
-    """3-d max pooling into a fixed output size: `(output, indices)` (flat in D*H*W)."""
-    x = input._data
-    values, indices = adaptive_max_pool3d_kernel(_compute(x), tuple(output_size))
-    result = _wrap(values, x.dtype)
-    if _recording(input):
-        node = AdaptiveMaxPool3DBackward0(input)
-        node.indices = indices
-        node.save_for_backward(input)
-        _attach(result, node)
-    return result, Tensor._make(indices)
+    """Max pooling of the last 3 dims into a fixed output size: `(output, indices)` (flat in
+    D*H*W)."""
+    return _adaptive_max_pool(input, output_size)
 
 
 # -- normalisation --------------------------------------------------------------------------------
