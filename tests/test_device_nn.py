@@ -290,6 +290,11 @@ MODULE_CASES = {
     "PixelShuffle": Case(lambda: nn.PixelShuffle(2), (_x(2, 8, 2, 3),)),
     "PixelUnshuffle": Case(lambda: nn.PixelUnshuffle(2), (_x(2, 2, 4, 2),)),
     "ChannelShuffle": Case(lambda: nn.ChannelShuffle(3), (_x(2, 6, 2),)),
+    "Unfold": Case(lambda: nn.Unfold((2, 3), dilation=(1, 2), padding=1, stride=(2, 1)),
+                   (_x(2, 3, 5, 6),)),
+    "Fold": Case(lambda: nn.Fold((5, 6), 2, padding=(1, 0), stride=(1, 2)), (_x(2, 8, 18),)),
+    "LPPool2d": Case(lambda: nn.LPPool2d(2, 2), (_x(2, 3, 4, 4),)),
+    "LPPool1d": Case(lambda: nn.LPPool1d(3.0, 2, 1), (_x(2, 3, 5),)),
 
     # -- normalisation -------------------------------------------------------------------------
     "BatchNorm1d-train": Case(lambda: nn.BatchNorm1d(3), (_x(4, 3),)),
@@ -307,6 +312,12 @@ MODULE_CASES = {
     "F.batch_norm-eval-stats": Case(
         lambda: _Fn(lambda x, m, v: F.batch_norm(x, m, v, training=False, eps=1e-3)),
         (_x(4, 3), _x(3), _pos(3)), grad=(0,)),
+    "F.affine_grid-grid_sample": Case(lambda: _Fn(lambda x, t: F.grid_sample(
+        x, F.affine_grid(t, (2, 3, 4, 5), align_corners=False), align_corners=False)),
+        (_x(2, 3, 5, 6), _x(2, 2, 3))),
+    "F.grid_sample-nearest-reflection": Case(lambda: _Fn(lambda x, g: F.grid_sample(
+        x, g, mode="nearest", padding_mode="reflection", align_corners=True)),
+        (_x(2, 3, 4, 5), _x(2, 3, 4, 2))),
     "F.layer_norm": Case(lambda: _Fn(lambda x, w, b: F.layer_norm(x, (4,), w, b)),
                          (_x(2, 3, 4), _x(4), _x(4))),
     "F.group_norm": Case(lambda: _Fn(lambda x, w, b: F.group_norm(x, 3, w, b)),

@@ -881,6 +881,23 @@ CASES = {
         T.nn.functional.interpolate(b, scale_factor=1.5, mode="nearest-exact"),
         T.nn.functional.interpolate(c, size=(3, 2, 3), mode="nearest-exact")),
         [_u((1, 2, 3)), _u((1, 2, 3, 2)), _u((1, 1, 2, 2, 2))]),
+    "nn_affine_grid": (lambda T, a, b: (
+        T.nn.functional.affine_grid(a, (2, 1, 3, 4), align_corners=False),
+        T.nn.functional.affine_grid(b, (1, 1, 2, 2, 3), align_corners=True)),
+        [_u((2, 2, 3)), _u((1, 3, 4))]),
+    # grid values away from the kinks (integer source coordinates, the borders)
+    "nn_grid_sample_bilinear": (lambda T, a, g: (
+        T.nn.functional.grid_sample(a, g, align_corners=False),
+        T.nn.functional.grid_sample(a, g * 0.8, padding_mode="border", align_corners=True),
+        T.nn.functional.grid_sample(a, g * 1.3, padding_mode="reflection",
+                                    align_corners=False)),
+        [_u((2, 2, 3, 4)), _fixed(np.array([[[[-0.9, 0.37], [0.21, -0.63], [0.58, 0.11]],
+                                             [[0.77, 0.83], [-0.41, 0.05], [-0.13, 0.91]]],
+                                            [[[0.33, -0.77], [-0.59, 0.47], [0.87, -0.29]],
+                                             [[-0.07, 0.63], [0.49, -0.93], [0.15, 0.69]]]]))]),
+    "nn_grid_sample_nearest": (lambda T, a, g: T.nn.functional.grid_sample(
+        a, g, mode="nearest", padding_mode="reflection", align_corners=True),
+        [_u((1, 2, 3, 4)), _fixed(np.array([[[[-0.9, 0.37], [0.21, -0.63], [0.58, 0.11]]]]))]),
     "nn_interpolate_linear": (lambda T, a, b, c: (
         T.nn.functional.interpolate(a, size=5, mode="linear"),
         T.nn.functional.interpolate(b, scale_factor=1.5, mode="bilinear", align_corners=True),
@@ -890,6 +907,14 @@ CASES = {
                                           T.nn.functional.pixel_unshuffle(b, 2),
                                           T.nn.functional.channel_shuffle(b, 2)),
                          [_u((1, 4, 2, 3)), _u((1, 2, 4, 2))]),
+    # im2col / col2im (ops/fold.py): overlapping windows, padding, dilation, stride
+    "nn_unfold_fold": (lambda T, a, b: (
+        T.nn.functional.unfold(a, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)),
+        T.nn.functional.fold(b, (4, 5), 2, padding=(1, 0), stride=(1, 2))),
+        [_u((1, 2, 4, 5)), _u((1, 8, 10))]),
+    "nn_lp_pool": (lambda T, a: (T.nn.functional.lp_pool2d(a, 2, 2),
+                                 T.nn.functional.lp_pool1d(a[0], 3.0, 2, 1)),
+                   [_u((1, 2, 4, 4), low=0.3)]),  # positive: p=3 of a negative sum is nan
 }
 
 

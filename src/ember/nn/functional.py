@@ -23,7 +23,7 @@ __all__ = [
     "dropout3d", "alpha_dropout", "feature_alpha_dropout",
     "relu", "relu_", "relu6", "threshold", "threshold_", "hardtanh", "hardtanh_", "elu", "elu_",
     "leaky_relu", "leaky_relu_", "prelu", "gelu", "silu", "softplus", "hardshrink", "logsigmoid", "sigmoid", "tanh",
-    "softmax", "softmin", "log_softmax",
+    "softmax", "softmin", "log_softmax", "gumbel_softmax",
     "selu", "selu_", "celu", "celu_", "mish", "hardswish", "hardsigmoid", "softsign",
     "tanhshrink", "softshrink", "glu", "rrelu", "rrelu_",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
@@ -31,7 +31,7 @@ __all__ = [
     "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "soft_margin_loss",
     "multilabel_soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
     "triplet_margin_loss", "triplet_margin_with_distance_loss", "poisson_nll_loss",
-    "gaussian_nll_loss", "ctc_loss",
+    "gaussian_nll_loss", "ctc_loss", "affine_grid", "grid_sample",
 ]
 
 
@@ -510,6 +510,30 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     return nn_ops.log_softmax(_cast(input, dtype), dim)
 
 
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """A sample of the Gumbel-softmax distribution over `dim` (one-hot in the forward pass
+    with `hard=True`, softmax gradients through). Draws from ember's generator as PyTorch
+    does (`exponential_`), so a seed gives PyTorch's sample.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.gumbel_softmax(ember.zeros(2, 3), hard=True).sum(-1)
+    tensor([1., 1.])
+    """
+    from .. import empty_like, zeros_like
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -empty_like(logits).exponential_().log()      # ~Gumbel(0, 1)
+    gumbels = (logits + gumbels) / tau
+    y_soft = gumbels.softmax(dim)
+    if hard:
+        # straight-through: the one-hot forward value, the soft sample's gradient
+        index = y_soft.max(dim, keepdim=True)[1]
+        y_hard = zeros_like(logits).scatter_(dim, index, 1.0)
+        return y_hard - y_soft.detach() + y_soft
+    return y_soft
+
+
 # -- attention ----------------------------------------------------------------------------------
 
 # scaled_dot_product_attention and multi_head_attention_forward live next to MultiheadAttention
@@ -521,6 +545,131 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 # pad lives in modules/padding.py, interpolate and the upsample aliases in modules/upsampling.py,
 # pixel_shuffle, pixel_unshuffle and channel_shuffle in modules/pixelshuffle.py (the math in
 # ops/resample.py): they are re-exported at the end of this file.
+
+
+# -- spatial transformers -----------------------------------------------------------------------
+
+_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False "
+                  "since 1.3.0. Please specify align_corners=True if the old behavior is desired. "
+                  "See the documentation of grid_sample for details.")
+
+
+def _neg_one_to_one(theta, steps, align_corners):
+    """The base grid's coordinates along one axis: linspace(-1, 1), shrunk by (n-1)/n to the
+    pixel centres when not align_corners (one 0 for a single step)."""
+    from .._creation import linspace, zeros
+    if steps <= 1:
+        return zeros((), dtype=theta.dtype, device=theta.device)
+    r = linspace(-1, 1, steps, dtype=theta.dtype, device=theta.device)
+    return r if align_corners else r * (steps - 1) / steps
+
+
+def affine_grid(theta, size, align_corners=None):
+    """The (N, H, W, 2) (or (N, D, H, W, 3)) sampling grid of affine matrices `theta`.
+
+    >>> import ember
+    >>> ember.nn.functional.affine_grid(ember.eye(2, 3)[None], (1, 1, 1, 2),
+    ...                                  align_corners=False)
+    tensor([[[[-0.5000,  0.0000],
+              [ 0.5000,  0.0000]]]])
+    """
+    from .._creation import empty
+    from ..ops.grid_sample import affine_grid_generator
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    given, size = size, list(size)      # messages show `size` as the caller gave it
+    if len(size) == 4:
+        if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                             f"{given}. Got {theta.shape}.")
+        spatial = size[-2:]
+    elif len(size) == 5:
+        if theta.dim() != 3 or theta.shape[-2] != 3 or theta.shape[-1] != 4:
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
+                             f"{given}. Got {theta.shape}.")
+        spatial = size[-3:]
+    else:
+        raise NotImplementedError("affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {given}.")
+    if align_corners and min(spatial) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids "
+                      "when align_corners=True. This is not an intended use case of affine_grid. "
+                      "See the documentation of affine_grid for details.", stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {given}")
+    k = len(spatial)
+    base = empty([size[0]] + spatial + [k + 1], dtype=theta.dtype, device=theta.device)
+    with _no_grad():
+        for axis in range(k):        # x runs along the last spatial dim, then y, then z
+            r = _neg_one_to_one(theta, spatial[k - 1 - axis], align_corners)
+            for _ in range(axis):
+                r = r.unsqueeze(-1)
+            base.select(-1, axis).copy_(r)
+        base.select(-1, k).fill_(1)
+    return affine_grid_generator(theta, base)
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """`input` (N, C, H, W) sampled at the normalised (x, y) points of `grid` (N, Ho, Wo, 2).
+
+    >>> import ember
+    >>> x = ember.arange(4.).reshape(1, 1, 2, 2)
+    >>> ember.nn.functional.grid_sample(x, ember.zeros(1, 1, 1, 2), align_corners=True)
+    tensor([[[[1.5000]]]])
+    """
+    from ..ops.grid_sample import grid_sampler_2d
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    _check_grid_sampler(input, grid, mode)
+    return grid_sampler_2d(input, grid, mode, padding_mode, bool(align_corners))
+
+
+def _no_grad():
+    from ..autograd.grad_mode import no_grad
+    return no_grad()
+
+
+def _check_grid_sampler(input, grid, mode):
+    """PyTorch's checks of the sampler's operands (what this port supports: 4-d input,
+    bilinear / nearest)."""
+    if input.device != grid.device:
+        raise RuntimeError("grid_sampler(): expected input and grid to be on same device, but "
+                           f"input is on {input.device} and grid is on {grid.device}")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError("grid_sampler(): expected grid and input to have same batch size, "
+                           f"but got input with sizes {list(input.shape)} and grid with sizes "
+                           f"{list(grid.shape)}")
+    if grid.shape[-1] != input.dim() - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {input.dim() - 2} in "
+                           f"last dimension, but got grid with sizes {list(grid.shape)}")
+    if input.dim() != grid.dim():
+        raise RuntimeError("grid_sampler(): expected 4D or 5D input and grid with same number "
+                           f"of dimensions, but got input with sizes {list(input.shape)} and "
+                           f"grid with sizes {list(grid.shape)}")
+    for i in range(2, input.dim()):
+        if input.shape[i] <= 0:
+            raise RuntimeError("grid_sampler(): expected input to have non-empty spatial "
+                               f"dimensions, but input has sizes {list(input.shape)} with "
+                               f"dimension {i} being empty")
+    if input.dim() != 4 or mode == "bicubic":
+        raise NotImplementedError("ember's grid_sample supports 4-d input with 'bilinear' or "
+                                  "'nearest' interpolation")
+    if not input.is_floating_point():
+        raise NotImplementedError('"grid_sampler_2d_cpu_kernel_impl" not implemented for '
+                                  f"'{input.dtype.scalar_name}'")
+    if input.dtype != grid.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found "
+                           f"{grid.dtype.scalar_name}")
 
 
 # -- losses -------------------------------------------------------------------------------------
@@ -1097,3 +1246,6 @@ from .modules.pooling import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: E
 __all__ += ["max_unpool1d", "max_unpool2d", "max_unpool3d"]
 from .modules.sparse import embedding_bag  # noqa: E402,F401
 __all__ += ["embedding_bag"]
+from .modules.fold import fold, unfold  # noqa: E402,F401
+from .modules.pooling import lp_pool1d, lp_pool2d, lp_pool3d  # noqa: E402,F401
+__all__ += ["fold", "unfold", "lp_pool1d", "lp_pool2d", "lp_pool3d"]

@@ -78,3 +78,6 @@ from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d
 __all__ += ["LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
             "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
             "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
+from .fold import Fold, Unfold  # noqa: E402
+from .pooling import LPPool1d, LPPool2d, LPPool3d  # noqa: E402
+__all__ += ["Fold", "Unfold", "LPPool1d", "LPPool2d", "LPPool3d"]

@@ -811,3 +811,134 @@ class MaxUnpool3d(_MaxUnpoolNd):
     def forward(self, input, indices, output_size=None):
         return max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
                             output_size)
+
+
+# -- power-average (LP) pooling -------------------------------------------------------------------
+# PyTorch composes these in Python from avg_pool, pow, sign, abs and relu; the same composition
+# here gives the same values, gradients and grad_fn chain (PowBackward, MulBackward, ...).
+
+
+def _lp_finish(out, size, norm_type):
+    from ..functional import relu
+    from ... import abs as _abs, sign as _sign
+    return (_sign(out) * relu(_abs(out))).mul(size).pow(1.0 / norm_type)
+
+
+def _is_inf(norm_type, sign):
+    return isinstance(norm_type, (int, float)) and norm_type == sign * float("inf")
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling of (N, C, L): `(sum of x**p over each window) ** (1/p)`.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.lp_pool1d(ember.tensor([[[3., 4.]]]), 2, 2)
+    tensor([[[5.]]])
+    """
+    if _is_inf(norm_type, 1):
+        return max_pool1d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if _is_inf(norm_type, -1):
+        return -max_pool1d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if stride is not None:
+        out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    else:
+        out = avg_pool1d(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    return _lp_finish(out, kernel_size, norm_type)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling of (N, C, H, W) over `kernel_size` windows.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.lp_pool2d(ember.ones(1, 1, 2, 2), 1, 2)
+    tensor([[[[4.]]]])
+    """
+    kw, kh = _pair(kernel_size)
+    if _is_inf(norm_type, 1):
+        return max_pool2d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if _is_inf(norm_type, -1):
+        return -max_pool2d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if stride is not None:
+        out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    else:
+        out = avg_pool2d(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    return _lp_finish(out, kw * kh, norm_type)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling of (N, C, D, H, W) over `kernel_size` windows.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.lp_pool3d(ember.ones(1, 1, 2, 2, 2), 1, 2)
+    tensor([[[[[8.]]]]])
+    """
+    kd, kw, kh = _triple(kernel_size)
+    if _is_inf(norm_type, 1):
+        return max_pool3d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if _is_inf(norm_type, -1):
+        return -max_pool3d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if stride is not None:
+        out = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    else:
+        out = avg_pool3d(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    return _lp_finish(out, kd * kw * kh, norm_type)
+
+
+class _LPPoolNd(Module):
+    __constants__ = ["norm_type", "kernel_size", "stride", "ceil_mode"]
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    """1-d power-average pooling (see `lp_pool1d`).
+
+    >>> import ember
+    >>> ember.nn.LPPool1d(2, 2)(ember.tensor([[[3., 4.]]]))
+    tensor([[[5.]]])
+    """
+
+    def forward(self, input):
+        return lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride,
+                         self.ceil_mode)
+
+
+class LPPool2d(_LPPoolNd):
+    """2-d power-average pooling (see `lp_pool2d`).
+
+    >>> import ember
+    >>> ember.nn.LPPool2d(1, 2)(ember.ones(1, 1, 2, 2))
+    tensor([[[[4.]]]])
+    """
+
+    def forward(self, input):
+        return lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride,
+                         self.ceil_mode)
+
+
+class LPPool3d(_LPPoolNd):
+    """3-d power-average pooling (see `lp_pool3d`).
+
+    >>> import ember
+    >>> ember.nn.LPPool3d(1, 2)(ember.ones(1, 1, 2, 2, 2))
+    tensor([[[[[8.]]]]])
+    """
+
+    def forward(self, input):
+        return lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride,
+                         self.ceil_mode)
+
+
+__all__ += ["LPPool1d", "LPPool2d", "LPPool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
