@@ -295,12 +295,22 @@ MODULE_CASES = {
     "Fold": Case(lambda: nn.Fold((5, 6), 2, padding=(1, 0), stride=(1, 2)), (_x(2, 8, 18),)),
     "LPPool2d": Case(lambda: nn.LPPool2d(2, 2), (_x(2, 3, 4, 4),)),
     "LPPool1d": Case(lambda: nn.LPPool1d(3.0, 2, 1), (_x(2, 3, 5),)),
+    "FractionalMaxPool2d": Case(lambda: nn.FractionalMaxPool2d(
+        2, output_size=(3, 4), return_indices=True, _random_samples=ember.rand(2, 3, 2)),
+        (_x(2, 3, 6, 7),)),
+    "FractionalMaxPool3d": Case(lambda: nn.FractionalMaxPool3d(
+        2, output_ratio=0.5, _random_samples=ember.rand(1, 2, 3)), (_x(1, 2, 6, 5, 7),)),
+    "AdaptiveLogSoftmaxWithLoss": Case(
+        lambda: nn.AdaptiveLogSoftmaxWithLoss(8, 12, [3, 7], div_value=2.0, head_bias=True),
+        (_x(6, 8), _idx(12, 6)), call=lambda m, x, t: tuple(m(x, t)) + (m.log_prob(x),)),
 
     # -- normalisation -------------------------------------------------------------------------
     "BatchNorm1d-train": Case(lambda: nn.BatchNorm1d(3), (_x(4, 3),)),
     "BatchNorm1d-train-3d": Case(lambda: nn.BatchNorm1d(3, momentum=None), (_x(4, 3, 5),)),
     "BatchNorm1d-eval": Case(lambda: nn.BatchNorm1d(3), (_x(4, 3),), train=False),
     "BatchNorm1d-no-affine": Case(lambda: nn.BatchNorm1d(3, affine=False), (_x(4, 3),)),
+    "SyncBatchNorm-train": Case(lambda: nn.SyncBatchNorm(3), (_x(2, 3, 2, 2),)),
+    "SyncBatchNorm-eval": Case(lambda: nn.SyncBatchNorm(3), (_x(4, 3),), train=False),
     "BatchNorm1d-no-running-stats": Case(lambda: nn.BatchNorm1d(3, track_running_stats=False),
                                          (_x(4, 3),), train=False),
     "BatchNorm2d-train": Case(lambda: nn.BatchNorm2d(3), (_x(2, 3, 4, 4),)),
@@ -555,6 +565,7 @@ MODULE_CASES = {
                                      pos_weight=ember.tensor([3.0]), reduction="none"),
         (_x(3, 4), _pos(3, 4))),
     "NLLLoss": Case(lambda: nn.NLLLoss(), (_log_softmax_rows(4, 5), _idx(5, 4))),
+    "NLLLoss2d": Case(lambda: nn.NLLLoss2d(), (_log_softmax_rows(4, 5), _idx(5, 4))),
     "NLLLoss-weight-ignore_index": Case(
         lambda: nn.NLLLoss(weight=ember.tensor([1.0, 2.0, 0.5, 1.0, 3.0]), ignore_index=2),
         (_log_softmax_rows(5, 5), _const(lambda: ember.tensor([0, 2, 4, 2, 1])))),

@@ -646,6 +646,13 @@ CASES = {
         x, (2, 3, 2)) ** 2, [_u((1, 2, 4, 5, 3))]),
     "nn_adaptive_max_pool3d": (lambda T, x: T.nn.functional.adaptive_max_pool3d(
         x, (2, 3, 2)) ** 2, [_u((1, 2, 4, 5, 3))]),
+    "nn_fractional_max_pool2d": (lambda T, x: T.nn.functional.fractional_max_pool2d(
+        x, 2, output_size=(3, 2), _random_samples=T.tensor(
+            [[[0.3, 0.7], [0.9, 0.1]]], dtype=x.dtype)) ** 2, [_u((1, 2, 5, 4))]),
+    "nn_fractional_max_pool3d": (lambda T, x: T.nn.functional.fractional_max_pool3d(
+        x, (2, 1, 2), output_size=(2, 3, 2), _random_samples=T.tensor(
+            [[[0.3, 0.7, 0.5]], [[0.9, 0.1, 0.2]]], dtype=x.dtype)) ** 2,
+        [_u((2, 1, 4, 5, 4))]),
     "nn_batch_norm": (lambda T, x, w, b: (getattr(T.nn.functional, "batch_norm", None) or
                                           importlib.import_module(
                                               "ember.nn.modules.normalization").batch_norm)(

@@ -13,7 +13,9 @@ from .modules import __all__ as _modules_all
 from .modules.module import (register_module_forward_hook,  # noqa: F401
                              register_module_forward_pre_hook)
 from .parameter import Buffer, Parameter  # noqa: F401
+from .parallel import DataParallel  # noqa: F401,E402
 from .parameter import UninitializedBuffer, UninitializedParameter  # noqa: F401,E402
 
 __all__ = list(_modules_all) + ["Parameter", "Buffer", "functional", "init", "parallel", "utils"]
 __all__ += ["UninitializedParameter", "UninitializedBuffer"]
+__all__ += ["DataParallel"]

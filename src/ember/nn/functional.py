@@ -1249,3 +1249,8 @@ __all__ += ["embedding_bag"]
 from .modules.fold import fold, unfold  # noqa: E402,F401
 from .modules.pooling import lp_pool1d, lp_pool2d, lp_pool3d  # noqa: E402,F401
 __all__ += ["fold", "unfold", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
+from .modules.pooling import (fractional_max_pool2d,  # noqa: E402,F401
+                              fractional_max_pool2d_with_indices, fractional_max_pool3d,
+                              fractional_max_pool3d_with_indices)
+__all__ += ["fractional_max_pool2d", "fractional_max_pool2d_with_indices",
+            "fractional_max_pool3d", "fractional_max_pool3d_with_indices"]

@@ -81,3 +81,9 @@ __all__ += ["LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTra
 from .fold import Fold, Unfold  # noqa: E402
 from .pooling import LPPool1d, LPPool2d, LPPool3d  # noqa: E402
 __all__ += ["Fold", "Unfold", "LPPool1d", "LPPool2d", "LPPool3d"]
+from .loss import NLLLoss2d  # noqa: E402
+from .batchnorm_sync import SyncBatchNorm  # noqa: E402
+__all__ += ["NLLLoss2d", "SyncBatchNorm"]
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402
+from .pooling import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
+__all__ += ["AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d", "FractionalMaxPool3d"]

@@ -942,3 +942,184 @@ class LPPool3d(_LPPoolNd):
 
 
 __all__ += ["LPPool1d", "LPPool2d", "LPPool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
+
+
+# -- fractional max pooling -----------------------------------------------------------------------
+#
+# Max pooling with pseudo-random window starts (see `ember/ops/fractional_pool.py`). When no
+# `_random_samples` are given they are drawn with `rand(N, C, nd)` in the input's dtype, as
+# PyTorch does, so the same seed gives the same windows.
+
+from ... import _random_ops  # noqa: E402 (this section was appended)
+from ...ops import fractional_pool as _fractional  # noqa: E402
+
+__all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d", "fractional_max_pool2d",
+            "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
+            "fractional_max_pool3d_with_indices"]
+
+_FRACTIONAL_NAMES = {2: ("fractional_max_pool2d", "fractional_max_pool2d():", "3D or 4D",
+                         ("height", "width"), "tuple of Ints"),
+                     3: ("fractional_max_pool3d", "fractional_max_pool3d_out():", "4D or 5D",
+                         ("time", "height", "width"), "tuple of three Ints")}
+
+
+def _fractional_sizes(value, nd, what, name, tail):
+    if isinstance(value, (tuple, list)):
+        if len(value) == 1:
+            return (int(value[0]),) * nd
+        if len(value) == nd:
+            return tuple(int(v) for v in value)
+        raise RuntimeError(f"{name}: {what} must either be a single Int or {tail}")
+    return (int(value),) * nd
+
+
+def _fractional_max_pool(input, kernel_size, output_size, output_ratio, samples, nd):
+    name, where, dims, axes, tail = _FRACTIONAL_NAMES[nd]
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{name} requires specifying either an output_size or an "
+                         "output_ratio")
+    if output_size is None:
+        if nd == 2 and len(output_ratio) > 2:
+            raise ValueError("fractional_max_pool2d requires output_ratio to either be a "
+                             "single Int or tuple of Ints.")
+        ratio = (_pair if nd == 2 else _triple)(output_ratio)
+        output_size = [int(input.size(i - nd) * ratio[i]) for i in range(nd)]
+    if samples is None:
+        n_batch = 1 if input.dim() == nd + 1 else input.size(0)
+        samples = _random_ops.rand(n_batch, input.size(-nd - 1), nd, dtype=input.dtype,
+                                   device=input.device)
+    kernel = _fractional_sizes(kernel_size, nd, "kernel_size", name, tail)
+    out = _fractional_sizes(output_size, nd, "output_size", name, tail)
+    shape = input.shape
+    if len(shape) not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{where} Expected {dims} tensor, but got: {_shape_str(input)}")
+    for i in range(1, len(shape)):
+        if shape[i] <= 0:
+            raise RuntimeError(f"{where} Expected input to have non-zero size for non-batch "
+                               f"dimensions, but got{_shape_str(input)} with dimension {i} "
+                               "being empty.")
+    size = shape[-nd:]
+    for i in range(nd):
+        # the 3-d check is strict in PyTorch (one input row more than the 2-d form needs)
+        fits = (out[i] + kernel[i] - 1 <= size[i]) if nd == 2 else \
+            (out[i] + kernel[i] - 1 < size[i])
+        if not fits:
+            raise RuntimeError(f"{where} pool {axes[i]} {kernel[i]} too large relative to "
+                               f"input {axes[i]} {size[i]}")
+    full = tuple(shape[:-nd]) + out
+    if any(s < 0 for s in full):
+        bad = next(s for s in full if s < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: "
+                           "[" + ", ".join(map(str, full)) + "]")
+    if samples.dtype != input.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    if samples.dim() != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got {samples.dim()}")
+    batch, channels = (1, shape[0]) if len(shape) == nd + 1 else (shape[0], shape[1])
+    if samples.size(0) < batch:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if samples.size(1) != channels:
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    if samples.size(2) != nd:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {nd}; got "
+                           f"{samples.size(2)}.")
+    _float_only(input, f"{name}_out_frame")
+    return _fractional.fractional_max_pool(input, kernel, out, samples)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    """2-d fractional max pooling: `(output, indices)` (indices flat in each plane)."""
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio,
+                                _random_samples, 2)
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """Max pooling of (N, C, H, W) (or (C, H, W)) input with pseudo-random window strides,
+    to `output_size` or `output_ratio` times the input size.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.fractional_max_pool2d(ember.randn(1, 2, 9, 9), 2, output_size=5).shape
+    torch.Size([1, 2, 5, 5])
+    """
+    out, indices = fractional_max_pool2d_with_indices(input, kernel_size, output_size,
+                                                      output_ratio, return_indices,
+                                                      _random_samples)
+    return (out, indices) if return_indices else out
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    """3-d fractional max pooling: `(output, indices)` (indices flat in each volume)."""
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio,
+                                _random_samples, 3)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """Max pooling of (N, C, T, H, W) (or (C, T, H, W)) input with pseudo-random window
+    strides.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.fractional_max_pool3d(ember.randn(1, 2, 9, 9, 9), 2, output_ratio=0.5).shape
+    torch.Size([1, 2, 4, 4, 4])
+    """
+    out, indices = fractional_max_pool3d_with_indices(input, kernel_size, output_size,
+                                                      output_ratio, return_indices,
+                                                      _random_samples)
+    return (out, indices) if return_indices else out
+
+
+class _FractionalMaxPoolNd(Module):
+    __constants__ = ["kernel_size", "return_indices", "output_size", "output_ratio"]
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                 _random_samples=None):
+        super().__init__()
+        nd = self._nd
+        expand = _pair if nd == 2 else _triple
+        if nd == 3 and ((isinstance(kernel_size, int) and kernel_size <= 0) or (
+                isinstance(kernel_size, (tuple, list)) and not all(k > 0 for k in kernel_size))):
+            raise ValueError(f"kernel_size must be greater than 0, but got {kernel_size}")
+        self.kernel_size = expand(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = expand(output_size) if output_size is not None else None
+        self.output_ratio = expand(output_ratio) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{type(self).__name__} requires specifying either an output "
+                             "size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None:
+            if not all(0 < r < 1 for r in self.output_ratio):
+                raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input):
+        return self._pool(input, self.kernel_size, self.output_size, self.output_ratio,
+                          self.return_indices, _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """2-d fractional max pooling (fresh random windows per call unless `_random_samples`).
+
+    >>> from ember import nn
+    >>> nn.FractionalMaxPool2d(3, output_ratio=0.5)
+    FractionalMaxPool2d()
+    """
+    _nd = 2
+    _pool = staticmethod(fractional_max_pool2d)
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """3-d fractional max pooling (fresh random windows per call unless `_random_samples`).
+
+    >>> from ember import nn
+    >>> nn.FractionalMaxPool3d(2, output_size=(4, 4, 4))
+    FractionalMaxPool3d()
+    """
+    _nd = 3
+    _pool = staticmethod(fractional_max_pool3d)
