@@ -89,7 +89,7 @@ NAMESPACES = [
 def coverage():
     results = []
     for title, what, lister, ember_side in NAMESPACES:
-        names = sorted(set(lister()), key=str.lower)
+        names = sorted(set(lister()), key=lambda n: (n.lower(), n))  # (ties: the same order every run)
         target = ember_side()
         have = {n: target is not None and hasattr(target, n) for n in names}
         results.append((title, what, names, have))
