@@ -527,3 +527,18 @@ def test_diagonal_family_gradients_and_names():
         assert_same(xe.grad, xt.grad)
         xn = ember.tensor(rng.standard_normal(shape), requires_grad=True)
         assert numerical_gradcheck(lambda x: fn(ember, x), [xn])
+
+
+def test_like_factories_keep_pytorchs_layout_for_views():
+    # preserve_format: a dense input's strides; an expanded or sliced view gets a dense
+    # layout with the same permutation (PyTorch's infer_dense_strides)
+    def views(T):
+        x = T.arange(24.0).reshape(2, 3, 4)
+        return [x.permute(2, 0, 1), x[:, ::2].transpose(0, 2), x.transpose(1, 2)[:, :, 1:],
+                T.tensor([0.3, 0.6, 0.9]).expand(3, 3), T.tensor([[1.0], [2.0]]).expand(2, 5),
+                x[:, :1].expand(2, 4, 4), x.permute(1, 2, 0)]
+    for a, b in zip(views(torch), views(ember)):
+        for make in ("empty_like", "zeros_like", "ones_like", "rand_like"):
+            assert getattr(ember, make)(b).stride() == getattr(torch, make)(a).stride(), make
+        assert ember.zeros_like(b, memory_format=ember.contiguous_format).stride() == \
+            torch.zeros_like(a, memory_format=torch.contiguous_format).stride()

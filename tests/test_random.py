@@ -574,6 +574,19 @@ def test_dropout_of_a_transposed_input_draws_in_memory_order(seed):
     run_both(program, seed, "dropout of permuted inputs")
 
 
+@pytest.mark.parametrize("seed", FEW_SEEDS)
+def test_bernoulli_of_expanded_probabilities(seed):
+    # bernoulli(p) draws into empty_like(p): contiguous for an expanded p, row-major draws
+    def program(m):
+        return [m.bernoulli(m.tensor([0.3, 0.6, 0.9]).expand(3, 3)),
+                m.bernoulli(m.tensor([[0.2], [0.7]]).expand(2, 4)),
+                m.bernoulli(m.tensor([[0.3, 0.6], [0.9, 0.1]]).t()),
+                # the *_like samplers fill empty_like(x), in x's memory order
+                m.rand_like(m.zeros(3, 5).t()), m.randn_like(m.zeros(2, 3, 4).permute(2, 0, 1)),
+                m.randint_like(m.zeros(4, 6)[:, ::2].t(), 10)]
+    run_both(program, seed, "bernoulli and *_like samplers of views")
+
+
 def test_bernoulli_errors():
     for lib in (torch, ember):
         with pytest.raises(RuntimeError, match=r"bernoulli_ expects p to be in \[0, 1\], but "

@@ -442,15 +442,52 @@ def _like_array(name, input, dtype, memory_format, fill):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
     dt = input.dtype if dtype is None else _dtype.to_dtype(dtype)
-    # preserve_format (the default) keeps the input's strides when they are dense, as NumPy's
-    # order='K' does; contiguous_format asks for C order.
-    order = "C" if memory_format is contiguous_format else "K"
-    if fill == 0:
-        return np.zeros_like(input._data, dt.np, order=order)
-    array = np.empty_like(input._data, dt.np, order=order)
-    if fill is not None:
+    x = input._data
+    # preserve_format (the default) keeps the input's layout; contiguous_format asks for C order
+    order = None if memory_format is contiguous_format else _like_order(x)
+    if order is None:
+        array = (np.zeros_like if fill == 0 else np.empty_like)(x, dt.np, order="C")
+    else:
+        xp = _backend.xp(x)
+        array = (xp.zeros if fill == 0 else xp.empty)([x.shape[d] for d in order], dt.np)
+        array = array.transpose(np.argsort(order))
+    if fill not in (0, None):
         array.fill(fill)
     return array
+
+
+def _like_order(x):
+    """The axis order (outermost first) of an `empty_like(x)` result, or None for C order.
+
+    PyTorch keeps the layout of a dense input and gives a strided non-dense one (an expanded
+    or sliced view) a dense layout with the same permutation (`infer_dense_strides`): the
+    axes are sorted by stride, innermost first, by a stable insertion sort in which an axis
+    of stride 0 never moves. The order matters to the random fills (`bernoulli(p)`, dropout's
+    mask), which draw in memory order."""
+    if x.ndim < 2 or x.flags.c_contiguous:
+        return None
+    strides, shape = [abs(s) for s in x.strides], x.shape
+
+    def should_swap(d0, d1):
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if shape[d0] > shape[d1] else 0
+
+    perm = list(range(x.ndim - 1, -1, -1))          # innermost first
+    for i in range(1, x.ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    order = perm[::-1]
+    return None if order == list(range(x.ndim)) else order
 
 
 @_on_device

@@ -975,6 +975,23 @@ def _store(self, flat, node_name):
     return self
 
 
+def _like_layout(input, memory_format=None):
+    """The axis order (outermost first) of `empty_like(input, memory_format=...)`, or None
+    for C order."""
+    from ._creation import _like_order, contiguous_format
+    return None if memory_format is contiguous_format else _like_order(input._data)
+
+
+def _laid_out_like(values, input, memory_format=None):
+    """`values` (drawn in order) shaped like `input`, in the layout `empty_like(input)` has:
+    PyTorch's *_like samplers fill that tensor in memory order, so a transposed input gets
+    its draws transposed."""
+    order = _like_layout(input, memory_format)
+    if order is None:
+        return values.reshape(input._data.shape)
+    return values.reshape([input._data.shape[d] for d in order]).transpose(np.argsort(order))
+
+
 def _new(values, shape, requires_grad=False, out=None):
     """A fresh tensor of `shape` holding `values` (C order), or `out` refilled."""
     array = values.reshape(shape)
@@ -1274,7 +1291,8 @@ def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
         values = _gpu_draw(gpu, generator, "uniform", input._data.size, dt.np)
     else:
         values = _uniform_array(_get(generator), input._data.size, dt.np)
-    return _new(values, input._data.shape, requires_grad)
+    return _new(_laid_out_like(values, input, memory_format), input._data.shape,
+                requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
@@ -1285,9 +1303,17 @@ def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
     _need_float(dt, "normal_kernel_cpu")
     if gpu is not None:
         values = _gpu_draw(gpu, generator, "normal", input._data.size, dt.np)
+    elif _like_layout(input, memory_format) is not None:
+        # PyTorch fills empty_like(input) in place; its vectorised normal kernel is for
+        # contiguous tensors only, so a permuted layout gets the element-wise draws
+        from ._creation import empty_like
+        result = empty_like(input, dtype=dt, memory_format=memory_format)
+        normal_(result, 0.0, 1.0, generator=generator)
+        return result.requires_grad_(requires_grad)
     else:
         values = _normal_array(_get(generator), input._data.size, dt.np)
-    return _new(values, input._data.shape, requires_grad)
+    return _new(_laid_out_like(values, input, memory_format), input._data.shape,
+                requires_grad)
 
 
 def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -1365,7 +1391,8 @@ def randint_like(input, *args, generator=None, dtype=None, layout=None, device=N
         values = _gpu_draw(gpu, generator, "integers", input._data.size, dt.np, low, high)
     else:
         values = _random_values(_get(generator), input._data.size, dt, low, high)
-    return _new(values, input._data.shape, requires_grad)
+    return _new(_laid_out_like(values, input, memory_format), input._data.shape,
+                requires_grad)
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -1510,7 +1537,9 @@ def _fmt(x):
 def bernoulli(input, p=None, *, generator=None, out=None):
     """0/1 samples: `bernoulli(probs)` draws each element with probability `probs[i]`;
     `bernoulli(input, p)` draws with the number p, shaped and typed like `input`."""
-    template = Tensor._make(np.zeros_like(input._data))
+    # PyTorch's result is contiguous whatever the input's layout (LEGACY_CONTIGUOUS_MEMORY_
+    # FORMAT), so the draws fill it in row-major order
+    template = Tensor._make(_backend.xp(input._data).zeros(input._data.shape, input._data.dtype))
     if p is None:
         result = bernoulli_(template, input, generator=generator)
         if grad_mode.enabled and input._requires_grad:
