@@ -13,7 +13,7 @@ schedules, with PyTorch's names, options, state dicts and arithmetic.
 >>> w                      # each step multiplies w by 1 - 0.1 * 2
 tensor([1.5360], requires_grad=True)
 """
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -25,4 +25,4 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["ASGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Optimizer", "RMSprop",
-           "Rprop", "SGD", "lr_scheduler"]
+           "Rprop", "SGD", "lr_scheduler", "swa_utils"]

@@ -1,4 +1,4 @@
 """`ember.utils`: helpers outside the tensor core; `ember.utils.data` loads datasets in batches."""
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
