@@ -28,6 +28,7 @@ from .ops.pointwise import *  # noqa: E402,F401,F403
 from .ops.reduction import *  # noqa: E402,F401,F403
 from .ops.shape import *  # noqa: E402,F401,F403
 from .ops.indexing import *  # noqa: E402,F401,F403  (after pointwise: its where() wraps it)
+from .ops.weight_norm import _weight_norm  # noqa: E402,F401
 from .ops.nn_ops import dropout, hardshrink, log_softmax, prelu, softmax  # noqa: E402
 from .ops.resample import (channel_shuffle, constant_pad_nd, pixel_shuffle,  # noqa: E402
                            pixel_unshuffle)
@@ -48,9 +49,11 @@ from .random import (Generator, default_generator, get_rng_state,  # noqa: E402
 from ._random_ops import (bernoulli, multinomial, normal, poisson, rand,  # noqa: E402
                           rand_like, randint, randint_like, randn, randn_like, randperm)
 from . import nn, optim, utils  # noqa: E402
+from . import testing  # noqa: E402
 from . import accelerator, backends, cuda, special, version  # noqa: E402
 from . import distributed  # noqa: E402  (mpi4py waits for init_process_group)
 from . import futures  # noqa: E402,F401
+from . import distributions  # noqa: E402,F401
 from ._compat import (are_deterministic_algorithms_enabled,  # noqa: E402
                       get_float32_matmul_precision, get_num_interop_threads, get_num_threads,
                       is_deterministic_algorithms_warn_only_enabled,
