@@ -26,25 +26,8 @@ inf = math.inf
 def register_kl(type_p, type_q):
     """Decorator registering `fun(p, q)` as KL(p || q) for these two classes.
 
-    >>> @register_kl(ExponentialFamily, ExponentialFamily)
-def _kl_expfamily_expfamily(p, q):
-    # Bregman divergence of the log normalizer, for one family (gradients by autograd)
-    if type(p) is not type(q):
-        raise NotImplementedError(
-            "The cross KL-divergence between different exponential families cannot \
-                            be computed using Bregman divergences")
-    p_nparams = [n.detach().requires_grad_() for n in p._natural_params]
-    q_nparams = q._natural_params
-    lg_normal = p._log_normalizer(*p_nparams)
-    gradients = ember.autograd.grad(lg_normal.sum(), p_nparams, create_graph=True)
-    result = q._log_normalizer(*q_nparams) - lg_normal
-    for pnp, qnp, g in zip(p_nparams, q_nparams, gradients):
-        term = (qnp - pnp) * g
-        result -= _sum_rightmost(term, len(q.event_shape))
-    return result
-
-
-@register_kl(Normal, Normal)
+    >>> class MyNormal(Normal): pass
+    >>> @register_kl(MyNormal, MyNormal)
     ... def my_kl(p, q): ...
     """
     if not isinstance(type_p, type) and issubclass(type_p, Distribution):
