@@ -13,6 +13,7 @@ import numpy as np
 from .. import _backend, _dtype
 from .._tensor import Tensor
 from ..ops import activation_ops, loss_ops as _loss_ops, nn_ops
+from ..ops._util import reduce_loss as _reduce
 from ..ops.inplace import inplace as _inplace
 from ..ops.linalg import matmul
 from ..ops.pointwise import exp, relu as _relu, where
@@ -699,14 +700,6 @@ def _broadcast_tensors(a, b):
                                    f"{max(len(sa), len(sb)) - i}") from None
         raise
     return a.expand(shape), b.expand(shape)
-
-
-def _reduce(loss, reduction):
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
 
 
 def _weighted_reduce(loss, weight, input, reduction):

@@ -273,3 +273,13 @@ def attach(result, node):
     """Make `node` the grad_fn of the op's `result` (which then requires grad)."""
     result._requires_grad, result._grad_fn = True, node
     return result
+
+
+def reduce_loss(loss, reduction):
+    """ATen's apply_loss_reduction: the elementwise losses (a tensor), their `mean()` or
+    their `sum()`."""
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss

@@ -945,7 +945,8 @@ def adaptive_avg_pool2d_backward_kernel(g, in_shape):
 
 
 # adaptive average pooling over the last 2 or 3 dims: one implementation, the kernels and
-# PyTorch's node names by the number of pooled dims
+# PyTorch's node names by the number of pooled dims (the tables `_ADAPTIVE_AVG`, `_ADAPTIVE_MAX`,
+# after the 3-d kernels)
 class AdaptiveAvgPool2DBackward0(Node):
     def apply(self, grad):
         x, = self.saved
@@ -965,16 +966,6 @@ class AdaptiveAvgPool3DBackward0(AdaptiveAvgPool2DBackward0):
 
 class AdaptiveAvgPool3DBackwardBackward0(AdaptiveAvgPool2DBackwardBackward0):
     pass
-
-
-_ADAPTIVE_AVG = {   # pooled dims: (forward kernel, backward kernel, node, node of the backward)
-    2: (lambda x, out: adaptive_avg_pool2d_kernel(x, out),
-        lambda g, shape: adaptive_avg_pool2d_backward_kernel(g, shape),
-        AdaptiveAvgPool2DBackward0, AdaptiveAvgPool2DBackwardBackward0),
-    3: (lambda x, out: adaptive_avg_pool3d_kernel(x, out),
-        lambda g, shape: adaptive_avg_pool3d_backward_kernel(g, shape),
-        AdaptiveAvgPool3DBackward0, AdaptiveAvgPool3DBackwardBackward0),
-}
 
 
 def _adaptive_avg_pool_backward(grad, input, nd):
@@ -1030,7 +1021,8 @@ def adaptive_max_pool2d_kernel(x, out):
 
 
 # adaptive max pooling over the last 2 or 3 dims: one implementation, the kernels and
-# PyTorch's node names by the number of pooled dims
+# PyTorch's node names by the number of pooled dims (the tables `_ADAPTIVE_AVG`, `_ADAPTIVE_MAX`,
+# after the 3-d kernels)
 class AdaptiveMaxPool2DBackward0(Node):
     def apply(self, grad):
         x, = self.saved
@@ -1050,14 +1042,6 @@ class AdaptiveMaxPool3DBackward0(AdaptiveMaxPool2DBackward0):
 
 class AdaptiveMaxPool3DBackwardBackward0(AdaptiveMaxPool2DBackwardBackward0):
     pass
-
-
-_ADAPTIVE_MAX = {   # pooled dims: (kernel, node, node of the backward)
-    2: (lambda x, out: adaptive_max_pool2d_kernel(x, out),
-        AdaptiveMaxPool2DBackward0, AdaptiveMaxPool2DBackwardBackward0),
-    3: (lambda x, out: adaptive_max_pool3d_kernel(x, out),
-        AdaptiveMaxPool3DBackward0, AdaptiveMaxPool3DBackwardBackward0),
-}
 
 
 def _adaptive_max_pool_backward(grad, input, indices, nd):
@@ -1177,6 +1161,20 @@ def adaptive_max_pool3d(input, output_size):
     """Max pooling of the last 3 dims into a fixed output size: `(output, indices)` (flat in
     D*H*W)."""
     return _adaptive_max_pool(input, output_size)
+
+
+_ADAPTIVE_AVG = {   # pooled dims: (forward kernel, backward kernel, node, node of the backward)
+    2: (adaptive_avg_pool2d_kernel, adaptive_avg_pool2d_backward_kernel,
+        AdaptiveAvgPool2DBackward0, AdaptiveAvgPool2DBackwardBackward0),
+    3: (adaptive_avg_pool3d_kernel, adaptive_avg_pool3d_backward_kernel,
+        AdaptiveAvgPool3DBackward0, AdaptiveAvgPool3DBackwardBackward0),
+}
+_ADAPTIVE_MAX = {   # pooled dims: (kernel, node, node of the backward)
+    2: (adaptive_max_pool2d_kernel, AdaptiveMaxPool2DBackward0,
+        AdaptiveMaxPool2DBackwardBackward0),
+    3: (adaptive_max_pool3d_kernel, AdaptiveMaxPool3DBackward0,
+        AdaptiveMaxPool3DBackwardBackward0),
+}
 
 
 # -- normalisation --------------------------------------------------------------------------------

@@ -22,19 +22,11 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from .linalg import LinalgVectorNormBackward0, vector_norm
-from ._util import as_array, attach as _attach, contiguous, recording as _recording
+from ._util import (
+    as_array, attach as _attach, contiguous, recording as _recording, reduce_loss)
 from .pointwise import _not_differentiable, exp, log, where
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-
-
-def _apply_reduction(loss, reduction):
-    """ATen's apply_loss_reduction: `mean()` or `sum()` of the elementwise losses."""
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
 
 
 def _reduce_array(loss, reduction):
@@ -61,7 +53,7 @@ def _sizes(t):
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
     """`max(0, -y (x1 - x2) + margin)`, reduced (ATen's composite)."""
-    return _apply_reduction(((-target) * (input1 - input2) + margin).clamp_min(0), reduction)
+    return reduce_loss(((-target) * (input1 - input2) + margin).clamp_min(0), reduction)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
@@ -70,7 +62,7 @@ def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
     margin_clamp = (margin - input).clamp_min(0)
     output_margin = where(target != 1, margin_clamp, zeros)
     output_self = where(target != -1, input, zeros)
-    return _apply_reduction(output_margin + output_self, reduction)
+    return reduce_loss(output_margin + output_self, reduction)
 
 
 _COSINE_EPSILON = 1e-12
@@ -98,7 +90,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     neg = (cos - margin).clamp_min(0)
     output_pos = where(target == 1, pos, zeros)
     output_neg = where(target == -1, neg, zeros)
-    return _apply_reduction(output_pos + output_neg, reduction)
+    return reduce_loss(output_pos + output_neg, reduction)
 
 
 class NormBackward1(LinalgVectorNormBackward0):
@@ -128,7 +120,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6,
     if swap:
         dist_swap = _pairwise_distance(positive, negative, p, eps)
         dist_neg = dist_neg.minimum(dist_swap)
-    return _apply_reduction((margin + dist_pos - dist_neg).clamp_min(0), reduction)
+    return reduce_loss((margin + dist_pos - dist_neg).clamp_min(0), reduction)
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
@@ -140,7 +132,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduct
     if full:
         stirling = target * log(target) - target + 0.5 * log(2 * math.pi * target)
         loss = loss + stirling.masked_fill(target <= 1, 0)
-    return _apply_reduction(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 # -- soft_margin_loss ---------------------------------------------------------------------------
